@@ -1,0 +1,57 @@
+"""Small frozen records that pure functions pass around; batches become Arrow tables at the edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Input bytes exactly as read or fetched, before any parsing."""
+
+    source: str
+    uri: str
+    content: bytes
+    media_type: str | None = None  # as declared by the transport (HTTP Content-Type), if any
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str | None = None
+    kind: str = "inline"  # inline / related / source / canonical
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    """What a format normalizer extracts from one document (or one JSON record)."""
+
+    format: str  # markdown / plaintext / html / json
+    body: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None  # timezone-aware when the source says so
+    language: str | None = None  # declared language, if the document declares one
+    canonical_url: str | None = None
+    site_name: str | None = None
+    links: tuple[Link, ...] = ()
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Reject:
+    uri: str
+    stage: str  # ingest / normalize / dedup / enrich / publish / fetch
+    reason: str  # short, stable, groupable: empty-file, binary, undecodable, ...
+    detail: str = ""
+
+
+class RejectError(Exception):
+    """Raised by a pure function when an input cannot be used; becomes a `rejects` row."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,289 @@
+"""Every table's pyarrow schema, declared once.
+
+Each table also names its key: the columns that identify a row. Append-only tables
+never store two rows with one key; versioned tables (stories, story_members) keep one
+row per key and load, and readers see the newest committed version.
+Every row carries the `load_id` of the run that wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+EMBEDDING_DIM = 384
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+    versioned: bool = False
+    doc: str = ""
+
+
+def _spec(name: str, key: tuple[str, ...], fields: list[pa.Field], doc: str, versioned: bool = False) -> TableSpec:
+    return TableSpec(name, pa.schema(fields), key, versioned, doc)
+
+
+DOCUMENTS = _spec(
+    "documents",
+    ("document_id",),
+    [
+        pa.field("document_id", pa.string(), nullable=False),
+        pa.field("source", pa.string()),
+        pa.field("uri", pa.string()),
+        pa.field("fetched_at", TS),
+        pa.field("media_type", pa.string()),
+        pa.field("sha256", pa.string()),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("content", pa.large_binary()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Raw input bytes, kept forever. document_id is the sha256 of the content.",
+)
+
+ARTICLES = _spec(
+    "articles",
+    ("article_id",),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("document_id", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("uri", pa.string()),
+        pa.field("format", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("published_at", TS),
+        pa.field("language", pa.string()),
+        pa.field("canonical_url", pa.string()),
+        pa.field("domain", pa.string()),
+        pa.field("site_name", pa.string()),
+        pa.field("body", pa.large_string()),
+        pa.field("body_hash", pa.string()),
+        pa.field("word_count", pa.int32()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "One normalized article per document (or per record of a JSON/JSONL document).",
+)
+
+FINGERPRINTS = _spec(
+    "fingerprints",
+    ("article_id",),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("body_hash", pa.string()),
+        pa.field("url_key", pa.string()),
+        pa.field("shingle_count", pa.int32()),
+        pa.field("minhash", pa.list_(pa.uint32())),
+        pa.field("bands", pa.list_(pa.uint64())),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature, LSH bands.",
+)
+
+STORY_MEMBERS = _spec(
+    "story_members",
+    ("article_id",),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("method", pa.string()),
+        pa.field("score", pa.float64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Which story each article belongs to, and how it matched (canonical / exact / url / near).",
+    versioned=True,
+)
+
+STORIES = _spec(
+    "stories",
+    ("story_id",),
+    [
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("canonical_article_id", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("published_at", TS),
+        pa.field("canonical_url", pa.string()),
+        pa.field("article_count", pa.int32()),
+        pa.field("source_count", pa.int32()),
+        pa.field("first_seen_at", TS),
+        pa.field("updated_at", TS),
+        pa.field("merged_into", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "One merged story per cluster of copies. merged_into is set on a story absorbed by another.",
+    versioned=True,
+)
+
+LINKS = _spec(
+    "links",
+    ("article_id", "url", "kind"),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("text", pa.string()),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Links found in an article: inline, related, source, canonical.",
+)
+
+REJECTS = _spec(
+    "rejects",
+    ("reject_id",),
+    [
+        pa.field("reject_id", pa.string(), nullable=False),
+        pa.field("uri", pa.string()),
+        pa.field("stage", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+        pa.field("at", TS),
+    ],
+    "Inputs that could not be used, with the stage, a short reason and a detail.",
+)
+
+LOADS = _spec(
+    "loads",
+    ("load_id",),
+    [
+        pa.field("load_id", pa.string(), nullable=False),
+        pa.field("flow_run_id", pa.string()),
+        pa.field("started_at", TS),
+        pa.field("finished_at", TS),
+        pa.field("status", pa.string()),
+        pa.field("counts", pa.string()),
+    ],
+    "One row per committed run; its rows in every other table become visible together.",
+)
+
+FETCH_LOG = _spec(
+    "fetch_log",
+    ("source", "url", "fetched_at"),
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
+        pa.field("status", pa.int32()),
+        pa.field("fetched_at", TS),
+        pa.field("document_id", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Every fetch of a source URL: validators for conditional GET, status, resulting document.",
+)
+
+LANGUAGES = _spec(
+    "languages",
+    ("article_id",),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("language", pa.string()),
+        pa.field("confidence", pa.float64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Detected language of each article body, with the detector's confidence.",
+)
+
+ENTITIES = _spec(
+    "entities",
+    ("article_id", "start", "label"),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("text", pa.string()),
+        pa.field("label", pa.string()),
+        pa.field("start", pa.int32()),
+        pa.field("end", pa.int32()),
+        pa.field("normalized", pa.string()),
+        pa.field("country_code", pa.string()),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Named entities (PERSON, ORG, LOC, ...) with offsets; places resolved to country and coordinates.",
+)
+
+QUOTES = _spec(
+    "quotes",
+    ("article_id", "start"),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("quote", pa.string()),
+        pa.field("speaker", pa.string()),
+        pa.field("start", pa.int32()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Quoted spans with the speaker attributed from the surrounding sentence.",
+)
+
+KEYWORDS = _spec(
+    "keywords",
+    ("article_id", "keyword"),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("keyword", pa.string()),
+        pa.field("score", pa.float64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "YAKE keywords per article (lower score = more relevant).",
+)
+
+TONE = _spec(
+    "tone",
+    ("article_id",),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("tone", pa.float64()),
+        pa.field("positive", pa.float64()),
+        pa.field("negative", pa.float64()),
+        pa.field("polarity", pa.float64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Tone per article, aggregated from VADER per sentence like GDELT's V1.5TONE.",
+)
+
+EMBEDDINGS = _spec(
+    "embeddings",
+    ("article_id",),
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("vector", pa.list_(pa.float32(), EMBEDDING_DIM)),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "all-MiniLM-L6-v2 embedding of each article body (chunk mean), FLOAT[384].",
+)
+
+EVENTS = _spec(
+    "events",
+    ("story_id",),
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("score", pa.float64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Stories telling the same event in different words, grouped.",
+    versioned=True,
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        DOCUMENTS, ARTICLES, FINGERPRINTS, STORY_MEMBERS, STORIES, LINKS, REJECTS, LOADS,
+        FETCH_LOG, LANGUAGES, ENTITIES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS,
+    )
+}
+
+
+def empty(spec: TableSpec) -> pa.Table:
+    """An empty table with the spec's schema."""
+    return spec.schema.empty_table()
+
+
+def to_table(spec: TableSpec, rows: list[dict]) -> pa.Table:
+    """Build a table from row dicts, checked against the spec's schema."""
+    return pa.Table.from_pylist(rows, schema=spec.schema)
