@@ -1,0 +1,202 @@
+"""Extraction quality: newsflow's HTML normalizer vs plain trafilatura on pages with ground truth.
+
+The folder holds `cases.jsonl` (one case a line: `file` -> gzipped HTML, `url`, and expected
+`body`, optionally `title`, `authors`, `published`, `language`) — see ../shared/eval/README.md.
+Both extractors run on the same decoded text in the same run, so their figures compare directly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+import py3langid
+import trafilatura
+from charset_normalizer import from_bytes
+from rich.table import Table
+from trafilatura.metadata import extract_metadata
+
+from tasks.evaluate.extraction_metrics import (
+    author_f1,
+    body_scores,
+    date_matches,
+    parse_expected_date,
+    primary_language,
+    split_authors,
+    title_matches,
+)
+from tasks.normalize.html import parse_html
+from tasks.records import RejectError
+
+EXTRACTORS = ("newsflow", "trafilatura")
+
+
+def load_cases(path: Path, limit: int | None = None) -> list[dict]:
+    cases_file = path / "cases.jsonl"
+    if not cases_file.is_file():
+        raise FileNotFoundError(f"{cases_file} not found: point the evaluation at a folder with cases.jsonl")
+    with cases_file.open(encoding="utf-8") as handle:
+        cases = [json.loads(line) for line in handle if line.strip()]
+    return cases[:limit] if limit is not None else cases
+
+
+def decode_html(raw: bytes) -> str:
+    """UTF-8 when it decodes cleanly, else the charset-normalizer guess; never raises."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(raw).best()
+        return str(best) if best is not None else raw.decode("utf-8", errors="replace")
+
+
+def _run_newsflow(html: str, url: str | None) -> dict:
+    try:
+        article = parse_html(html, url)
+    except RejectError as exc:
+        return {"body": "", "title": None, "authors": [], "date": None, "language": None, "reject": exc.reason}
+    return {
+        "body": article.body,
+        "title": article.title,
+        "authors": list(article.authors),
+        "date": article.published_at,
+        "language": article.language,
+    }
+
+
+def _run_trafilatura(html: str, url: str | None) -> dict:
+    body = trafilatura.extract(html, url=url) or ""
+    meta = extract_metadata(html, default_url=url)
+    return {
+        "body": body,
+        "title": meta.title if meta else None,
+        "authors": split_authors(meta.author) if meta else [],
+        "date": meta.date if meta else None,
+        "language": meta.language if meta else None,
+    }
+
+
+RUNNERS: dict[str, Callable[[str, str | None], dict]] = {
+    "newsflow": _run_newsflow,
+    "trafilatura": _run_trafilatura,
+}
+
+
+def _expected_language(case: dict, set_language: str | None) -> tuple[str | None, str]:
+    """The page's language and where it came from: the case, the set, or detected from the truth body."""
+    if case.get("language"):
+        return primary_language(case["language"]), "declared"
+    if set_language:
+        return primary_language(set_language), "set"
+    if case.get("body"):
+        return py3langid.classify(case["body"])[0], "detected"
+    return None, "none"
+
+
+def _score_page(case: dict, got: dict, expected_lang: str | None) -> dict:
+    precision, recall, f1 = body_scores(got["body"], case.get("body"))
+    scores: dict[str, Any] = {"precision": precision, "recall": recall, "f1": f1}
+    if case.get("title"):
+        scores["title"] = float(title_matches(got["title"], case["title"]))
+    expected_date = parse_expected_date(case.get("published"))
+    if expected_date is not None:
+        scores["date"] = float(date_matches(got["date"], expected_date))
+    if case.get("authors") is not None and "authors" in case:
+        scores["author_f1"] = author_f1(got["authors"], case["authors"])
+    if expected_lang:
+        scores["language"] = float(primary_language(got["language"]) == expected_lang)
+    if got.get("reject"):
+        scores["reject"] = got["reject"]
+    return scores
+
+
+def _summarize(pages: list[dict], seconds: float) -> dict:
+    summary: dict[str, Any] = {"pages": len(pages)}
+    for key in ("precision", "recall", "f1", "title", "date", "author_f1", "language"):
+        values = [page[key] for page in pages if key in page]
+        summary[key] = round(fmean(values), 4) if values else None
+        if key in ("title", "date", "author_f1", "language"):
+            summary[f"{key}_pages"] = len(values)
+    summary["rejected"] = sum(1 for page in pages if "reject" in page)
+    summary["seconds"] = round(seconds, 2)
+    summary["pages_per_s"] = round(len(pages) / seconds, 1) if seconds else None
+    return summary
+
+
+def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10) -> dict:
+    """Run newsflow's `parse_html` and plain trafilatura on every case of `path`; score both.
+
+    Returns a JSON-ready dict: per-extractor averages (body precision/recall/F1, title, date,
+    author set-F1, language accuracy, pages/s) and the `worst` pages by newsflow body F1.
+    """
+    path = Path(path)
+    cases = load_cases(path, limit)
+    manifest = path / "MANIFEST.json"
+    set_language = json.loads(manifest.read_text()).get("language") if manifest.is_file() else None
+    per_page: dict[str, list[dict]] = {name: [] for name in EXTRACTORS}
+    seconds = dict.fromkeys(EXTRACTORS, 0.0)
+    language_sources: dict[str, int] = {}
+    for number, case in enumerate(cases, 1):
+        html = decode_html(gzip.decompress((path / case["file"]).read_bytes()))
+        expected_lang, lang_source = _expected_language(case, set_language)
+        language_sources[lang_source] = language_sources.get(lang_source, 0) + 1
+        for name in EXTRACTORS:
+            start = time.perf_counter()
+            got = RUNNERS[name](html, case.get("url"))
+            seconds[name] += time.perf_counter() - start
+            scores = _score_page(case, got, expected_lang)
+            scores["id"] = case.get("id", case["file"])
+            per_page[name].append(scores)
+        if number % 50 == 0:
+            print(f"{path.name}: {number}/{len(cases)} pages", file=sys.stderr)
+    ranked = sorted(zip(per_page["newsflow"], per_page["trafilatura"]), key=lambda pair: pair[0]["f1"])
+    return {
+        "set": path.name,
+        "path": str(path),
+        "pages": len(cases),
+        "language_truth": language_sources,
+        "extractors": {name: _summarize(per_page[name], seconds[name]) for name in EXTRACTORS},
+        "worst_pages": [
+            {"id": ours["id"], "newsflow": _round(ours), "trafilatura": _round(theirs)}
+            for ours, theirs in ranked[:worst]
+        ],
+    }
+
+
+def _round(scores: dict) -> dict:
+    return {key: round(value, 3) if isinstance(value, float) else value for key, value in scores.items() if key != "id"}
+
+
+_COLUMNS = (
+    ("precision", "body P"),
+    ("recall", "body R"),
+    ("f1", "body F1"),
+    ("title", "title"),
+    ("date", "date"),
+    ("author_f1", "author F1"),
+    ("language", "language"),
+    ("pages_per_s", "pages/s"),
+)
+
+
+def render_extraction_report(result: dict | list[dict]) -> Table:
+    """One row per (set, extractor): the averages of `evaluate_extraction`."""
+    results = result if isinstance(result, list) else [result]
+    table = Table(title="Extraction quality (higher is better; – = no ground truth)")
+    table.add_column("set")
+    table.add_column("extractor")
+    for _, label in _COLUMNS:
+        table.add_column(label, justify="right")
+    for one in results:
+        for name, summary in one["extractors"].items():
+            cells = []
+            for key, _ in _COLUMNS:
+                value = summary.get(key)
+                cells.append("–" if value is None else (f"{value:.1f}" if key == "pages_per_s" else f"{value:.3f}"))
+            table.add_row(f"{one['set']} ({one['pages']})", name, *cells)
+    return table

@@ -1,0 +1,244 @@
+"""HTML news page -> ParsedArticle: trafilatura for the main text, own readers for the metadata.
+
+The body is trafilatura's main-text extraction (paragraphs, section headings and list items, one
+per paragraph, joined by blank lines). Title, authors, date, canonical URL, site name and language
+come from JSON-LD, <meta> tags and headings first (see html_fields / html_meta for why), with
+trafilatura and htmldate as fallbacks.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import htmldate
+import py3langid
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+from tasks.normalize.html_fields import (
+    choose_published,
+    choose_title,
+    language_code,
+    split_authors,
+)
+from tasks.normalize.html_meta import (
+    article_objects,
+    clean_text,
+    first_meta,
+    heading_texts,
+    jsonld_types,
+    names_of,
+    read_jsonld,
+    read_meta,
+)
+from tasks.records import Link, ParsedArticle, RejectError
+
+MAX_HTML_CHARS = 20_000_000
+MIN_BODY_CHARS = 40
+# Boxes that sit inside article containers but are not the article: captions, related links,
+# share bars, newsletter sign-ups. Matched on class/id words, never on a site's name.
+_NOISE_XPATH = (
+    "//figcaption | //*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')]"
+    " | //aside"
+)
+_RELATED = re.compile(r"(^|[\s_-])(related|read-?more|more-?stories|recommended|also-?read)", re.IGNORECASE)
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "published_time",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dc.date",
+    "date",
+)
+
+
+def parse_html(text: str, uri: str | None = None) -> ParsedArticle:
+    """Extract one article from an HTML page; `uri` (where the page came from) resolves links.
+
+    Raises RejectError("no-article-text") when the page has no main text, and
+    RejectError("unparseable-html") when the markup cannot be read at all.
+    """
+    if not text or not text.strip():
+        raise RejectError("no-article-text", "the HTML document is empty")
+    if len(text) > MAX_HTML_CHARS:
+        raise RejectError("html-too-large", f"{len(text)} characters, limit {MAX_HTML_CHARS}")
+    try:
+        return _parse(text, uri)
+    except RejectError:
+        raise
+    except (RecursionError, MemoryError, ValueError, TypeError, etree.LxmlError) as exc:
+        raise RejectError("unparseable-html", f"{type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def _parse(text: str, uri: str | None) -> ParsedArticle:
+    tree = load_html(text)
+    if tree is None:
+        raise RejectError("unparseable-html", "lxml found no document tree")
+    meta = read_meta(tree)
+    objects = read_jsonld(tree)
+    articles = article_objects(objects)
+    article_ld = articles[0] if articles else {}
+    canonical_url = _canonical_url(tree, meta, uri)
+    site_name = _site_name(meta, objects, article_ld)
+    title = choose_title(
+        [
+            first_meta(meta, "og:title"),
+            clean_text(article_ld.get("headline")),
+            first_meta(meta, "twitter:title"),
+            clean_text(tree.findtext(".//title")),
+            clean_text(article_ld.get("name")),
+        ],
+        heading_texts(tree),
+        [name for name in (site_name, _host(canonical_url or uri)) if name],
+    )
+    authors = _authors(tree, meta, article_ld)
+    published_at = _published(tree, meta, article_ld, uri)
+    declared_language = _declared_language(tree, meta, article_ld)
+    links = _related_links(tree, canonical_url or uri)
+
+    document = trafilatura.bare_extraction(
+        tree,
+        url=uri,
+        include_comments=False,
+        include_images=False,
+        include_tables=True,
+        with_metadata=False,
+        prune_xpath=_NOISE_XPATH,
+    )
+    body = _body_text(document.text if document is not None else "")
+    if len(body) < MIN_BODY_CHARS:
+        raise RejectError("no-article-text", f"main text has {len(body)} characters (< {MIN_BODY_CHARS})")
+    language = declared_language or py3langid.classify(body[:5000])[0]
+    if canonical_url:
+        links = (Link(canonical_url, None, "canonical"), *links)
+    return ParsedArticle(
+        format="html",
+        body=body,
+        title=title,
+        authors=tuple(authors),
+        published_at=published_at,
+        language=language,
+        canonical_url=canonical_url,
+        site_name=site_name,
+        links=links,
+        extra={"language_declared": declared_language is not None},
+    )
+
+
+def _body_text(text: str) -> str:
+    paragraphs = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _canonical_url(tree: lxml_html.HtmlElement, meta: dict, uri: str | None) -> str | None:
+    hrefs = tree.xpath('//link[contains(concat(" ", translate(@rel, "CANONICAL", "canonical"), " "), " canonical ")]/@href')
+    for href in [*hrefs, first_meta(meta, "og:url")]:
+        href = (href or "").strip()
+        if not href:
+            continue
+        url = urljoin(uri, href) if uri else href
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname:
+            return url
+    return None
+
+
+def _site_name(meta: dict, objects: list[dict], article_ld: dict) -> str | None:
+    name = first_meta(meta, "og:site_name", "application-name", "al:ios:app_name")
+    if name:
+        return name
+    publishers = names_of(article_ld.get("publisher"))
+    if publishers:
+        return publishers[0]
+    for obj in objects:
+        if jsonld_types(obj) & {"newsmediaorganization", "organization", "website"}:
+            names = names_of(obj)
+            if names:
+                return names[0]
+    return None
+
+
+def _authors(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict) -> list[str]:
+    """JSON-LD article authors, else author <meta> tags, else a byline element."""
+    names = split_authors(names_of(article_ld.get("author") or article_ld.get("creator")))
+    if names:
+        return names
+    raw = [value for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator") for value in meta.get(key, ())]
+    names = split_authors(raw)
+    if names:
+        return names
+    bylines = tree.xpath(
+        '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author")]'
+        '[not(ancestor::*[contains(@class, "comment")])]'
+    )
+    for element in bylines[:5]:
+        text = clean_text(element.text_content())
+        if 2 < len(text) < 120:
+            names = split_authors([text])
+            if names:
+                return names
+    return []
+
+
+def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: str | None):
+    candidates = [article_ld.get("datePublished"), article_ld.get("dateCreated")]
+    candidates += [first_meta(meta, key) for key in _PUBLISHED_META]
+    candidates += tree.xpath('//time[@itemprop="datePublished" or @pubdate]/@datetime | //time/@datetime')[:3]
+    fallbacks = [article_ld.get("dateModified"), first_meta(meta, "article:modified_time", "og:updated_time")]
+    chosen = choose_published([c if isinstance(c, str) else None for c in candidates], fallbacks)
+    if chosen is not None:
+        return chosen
+    found = htmldate.find_date(tree, url=uri, original_date=True, extensive_search=True)
+    return choose_published([found], fallbacks) if found else None
+
+
+def _declared_language(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict) -> str | None:
+    in_language = article_ld.get("inLanguage")
+    for value in (
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        first_meta(meta, "content-language", "language", "dc.language", "og:locale"),
+        in_language if isinstance(in_language, str) else None,
+    ):
+        code = language_code(value)
+        if code:
+            return code
+    return None
+
+
+def _related_links(tree: lxml_html.HtmlElement, base: str | None) -> tuple[Link, ...]:
+    """Links in related-stories boxes (kept as data, never as body text)."""
+    links: list[Link] = []
+    seen: set[str] = set()
+    for box in tree.xpath("//*[@class or @id]")[:20000]:
+        marker = f"{box.get('class', '')} {box.get('id', '')}"
+        if not _RELATED.search(marker):
+            continue
+        for anchor in box.iter("a"):
+            href = (anchor.get("href") or "").strip()
+            url = urljoin(base, href) if base else href
+            if not url.startswith(("http://", "https://")) or url in seen:
+                continue
+            seen.add(url)
+            links.append(Link(url, clean_text(anchor.text_content()) or None, "related"))
+            if len(links) >= 50:
+                return tuple(links)
+    return tuple(links)
+
+
