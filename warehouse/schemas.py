@@ -23,10 +23,19 @@ class TableSpec:
     key: tuple[str, ...]
     versioned: bool = False
     doc: str = ""
+    # DuckDB casts the view applies on top of the stored Parquet types
+    view_casts: tuple[tuple[str, str], ...] = ()
 
 
-def _spec(name: str, key: tuple[str, ...], fields: list[pa.Field], doc: str, versioned: bool = False) -> TableSpec:
-    return TableSpec(name, pa.schema(fields), key, versioned, doc)
+def _spec(
+    name: str,
+    key: tuple[str, ...],
+    fields: list[pa.Field],
+    doc: str,
+    versioned: bool = False,
+    view_casts: tuple[tuple[str, str], ...] = (),
+) -> TableSpec:
+    return TableSpec(name, pa.schema(fields), key, versioned, doc, view_casts)
 
 
 DOCUMENTS = _spec(
@@ -62,6 +71,8 @@ ARTICLES = _spec(
         pa.field("canonical_url", pa.string()),
         pa.field("domain", pa.string()),
         pa.field("site_name", pa.string()),
+        pa.field("captions", pa.list_(pa.string())),
+        pa.field("related_titles", pa.list_(pa.string())),
         pa.field("body", pa.large_string()),
         pa.field("body_hash", pa.string()),
         pa.field("word_count", pa.int32()),
@@ -78,8 +89,10 @@ FINGERPRINTS = _spec(
         pa.field("body_hash", pa.string()),
         pa.field("url_key", pa.string()),
         pa.field("shingle_count", pa.int32()),
-        pa.field("minhash", pa.list_(pa.uint32())),
-        pa.field("bands", pa.list_(pa.uint64())),
+        # Delta Lake has no unsigned integers: uint32 hash values are widened, uint64 band keys
+        # are stored bit-for-bit as int64.
+        pa.field("minhash", pa.list_(pa.int64())),
+        pa.field("bands", pa.list_(pa.int64())),
         pa.field("load_id", pa.string(), nullable=False),
     ],
     "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature, LSH bands.",
@@ -251,10 +264,12 @@ EMBEDDINGS = _spec(
     ("article_id",),
     [
         pa.field("article_id", pa.string(), nullable=False),
-        pa.field("vector", pa.list_(pa.float32(), EMBEDDING_DIM)),
+        # stored as list<float> (Delta has no fixed-size lists); the DuckDB view casts to FLOAT[384]
+        pa.field("vector", pa.list_(pa.float32())),
         pa.field("load_id", pa.string(), nullable=False),
     ],
     "all-MiniLM-L6-v2 embedding of each article body (chunk mean), FLOAT[384].",
+    view_casts=(("vector", f"FLOAT[{EMBEDDING_DIM}]"),),
 )
 
 EVENTS = _spec(

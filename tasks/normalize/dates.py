@@ -1,0 +1,70 @@
+"""Publication dates from the short date lines that renditions carry."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from dateutil import parser as dateutil_parser
+
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?"
+    "|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE_PATTERNS = [
+    # 2017-12-11, 2017-12-11T10:05:00+03:00
+    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"),
+    # December 11, 2017 / Dec. 11 2017 (optionally with a time)
+    re.compile(rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?)?", re.I),
+    # 11 December 2017
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}\b", re.I),
+    # 11.12.2017 (day first, the European habit)
+    re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b"),
+]
+_DATE_LINE_MAX = 80
+
+
+def find_date(text: str) -> datetime | None:
+    """The first date in a short text, as a datetime (UTC when the text names no zone)."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            parsed = parse_date(match.group(0))
+            if parsed:
+                return parsed
+    return None
+
+
+def parse_date(value: str) -> datetime | None:
+    """Parse one date string; day-first for dotted dates; None when it is not a plausible date."""
+    value = value.strip()
+    dayfirst = bool(re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value))
+    try:
+        parsed = dateutil_parser.parse(value, dayfirst=dayfirst, fuzzy=False)
+    except (ValueError, OverflowError):
+        return None
+    if not 1990 <= parsed.year <= 2100:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def is_date_line(line: str) -> bool:
+    """A short line that is mostly a date ("December 11, 2017", "Published 11.12.2017")."""
+    line = line.strip()
+    if not line or len(line) > _DATE_LINE_MAX:
+        return False
+    for pattern in _DATE_PATTERNS:
+        match = pattern.search(line)
+        if match and len(match.group(0)) >= 0.5 * len(line.strip("*_ ")):
+            return True
+    return False
+
+
+def to_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

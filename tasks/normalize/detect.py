@@ -1,0 +1,42 @@
+"""Which rendition a document is, judged from its content (never its file extension)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+_HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_TAGS = re.compile(r"</?(?:p|div|span|article|section|a|h[1-6]|br|meta|title|script|li|ul|img)\b[^>]*>", re.I)
+_MD_SIGNALS = [
+    re.compile(r"^#{1,6}\s+\S", re.M),  # ATX headings
+    re.compile(r"\[[^\]]+\]\([^)\s]*\)"),  # [text](url)
+    re.compile(r"^\s*(\*\*|__)[^*_\n]+\1\s*$", re.M),  # a bold-only line
+    re.compile(r"<https?://[^>\s]+>"),  # autolinks
+    re.compile(r"^\s*[-*+]\s+\S", re.M),  # bullet lists
+    re.compile(r"^>\s", re.M),  # block quotes
+]
+
+
+def detect_format(text: str) -> str:
+    """One of: html, json, jsonl, markdown, plaintext."""
+    head = text.lstrip()[:4096]
+    if head[:1] in "{[":
+        kind = _json_kind(text)
+        if kind:
+            return kind
+    if _HTML_START.match(head) or len(_HTML_TAGS.findall(head)) >= 5:
+        return "html"
+    signals = sum(1 for pattern in _MD_SIGNALS if pattern.search(text[:200_000]))
+    return "markdown" if signals >= 2 else "plaintext"
+
+
+def _json_kind(text: str) -> str | None:
+    try:
+        json.loads(text)
+        return "json"
+    except ValueError:
+        pass
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if lines and all(ln.lstrip().startswith("{") for ln in lines[:20]):
+        return "jsonl"
+    return None

@@ -1,0 +1,37 @@
+"""Plain-text renditions: hard-wrapped copies, PDF text dumps, wire copies."""
+
+from __future__ import annotations
+
+from tasks.normalize.renditions import finish_text_article
+from tasks.normalize.textblocks import drop_page_furniture, hyphenated_words, split_blocks, unwrap_lines
+from tasks.normalize.textmeta import TextMeta
+from tasks.records import ParsedArticle
+
+_TITLE_MAX = 160
+
+
+def parse_plaintext(text: str) -> ParsedArticle:
+    """Unwrap lines into paragraphs, drop page furniture, keep a leading headline as the title."""
+    meta = TextMeta()
+    vocabulary = hyphenated_words(text)
+    blocks = drop_page_furniture(split_blocks(text))
+    blocks = _split_unwrapped_lines(blocks)
+    paragraphs = [unwrap_lines(block, vocabulary) for block in blocks]
+    if len(paragraphs) > 2 and _looks_like_headline(blocks[0]):
+        meta.title = paragraphs.pop(0)
+    return finish_text_article("plaintext", paragraphs, meta, [])
+
+
+def _looks_like_headline(block: list[str]) -> bool:
+    line = block[0].strip()
+    return len(block) == 1 and len(line) <= _TITLE_MAX and not line.endswith((".", ",", ";", ":")) and len(line.split()) >= 3
+
+
+def _split_unwrapped_lines(blocks: list[list[str]]) -> list[list[str]]:
+    """A text with no blank lines and long unwrapped lines uses one line per paragraph."""
+    if len(blocks) != 1 or len(blocks[0]) < 3:
+        return blocks
+    lines = blocks[0]
+    widths = sorted(len(ln) for ln in lines)
+    wrapped = widths[len(widths) // 2] >= 40 and widths[-1] <= 120 and widths[int(len(widths) * 0.9)] - widths[len(widths) // 2] < 25
+    return blocks if wrapped else [[ln] for ln in lines]

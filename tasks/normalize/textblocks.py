@@ -1,0 +1,120 @@
+"""Paragraph surgery shared by the markdown and plain-text renditions.
+
+Renditions break text in ways the publisher never did: hard wraps near a fixed width,
+words hyphenated across lines, link blocks pasted into the middle of a sentence, page
+headers repeated on every page. These functions undo that and keep what was removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from tasks.normalize.urls import find_urls, is_url_line
+
+_TERMINAL = tuple('.!?:;"”’\')»…')
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
+_HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-$")
+_JOIN_MIN_CHARS = 80  # a paragraph this long ending mid-sentence was cut, not a heading
+
+
+def split_blocks(text: str) -> list[list[str]]:
+    """Blank-line separated blocks of lines; form feeds count as block breaks."""
+    text = text.replace("\f", "\n\n")
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def unwrap_lines(lines: list[str], vocabulary: set[str] | None = None) -> str:
+    """Join the lines of one paragraph, undoing hyphenation at line ends.
+
+    "with-" + "drawal" becomes "withdrawal" unless the document itself spells the pair with
+    a hyphen elsewhere ("state-run"), so real compounds keep their hyphen.
+    """
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not out:
+            out = line
+            continue
+        match = _HYPHEN_BREAK.search(out)
+        if match and line[:1].islower():
+            first = match.group(1)
+            second = re.match(r"[A-Za-z]+", line)
+            compound = f"{first}-{second.group(0)}".lower() if second else ""
+            if vocabulary is not None and compound in vocabulary:
+                out = out + line
+            else:
+                out = out[:-1] + line
+        else:
+            out = f"{out} {line}"
+    return out
+
+
+def hyphenated_words(text: str) -> set[str]:
+    """Hyphenated compounds the document spells within a line (its own evidence of real hyphens)."""
+    return {m.group(0).lower() for m in re.finditer(r"\b[A-Za-z]+-[A-Za-z]+\b", text)}
+
+
+def drop_page_furniture(blocks: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers and header/footer lines repeated across pages of a PDF text dump."""
+    counts = Counter(line.strip() for block in blocks for line in block if len(line.strip()) < 80)
+    repeated = {line for line, n in counts.items() if n >= 3 and not _looks_like_prose(line)}
+    cleaned = []
+    for block in blocks:
+        kept = [ln for ln in block if not _PAGE_NUMBER.match(ln) and ln.strip() not in repeated]
+        if kept:
+            cleaned.append(kept)
+    return cleaned
+
+
+def _looks_like_prose(line: str) -> bool:
+    return line.rstrip().endswith(_TERMINAL) and len(line.split()) > 6
+
+
+def extract_url_blocks(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """Take out paragraphs made only of URLs; rejoin the sentence they split.
+
+    Returns (paragraphs, urls). "... the state-run RIA" + URL block + "Novosti news agency ..."
+    becomes one paragraph again.
+    """
+    kept: list[str] = []
+    urls: list[str] = []
+    cut_after_url_block = False
+    for para in paragraphs:
+        if all(is_url_line(line) for line in para.split("\n")):
+            urls.extend(find_urls(para))
+            cut_after_url_block = True
+            continue
+        if cut_after_url_block and kept and ends_mid_sentence(kept[-1]):
+            kept[-1] = f"{kept[-1]} {para}"
+        else:
+            kept.append(para)
+        cut_after_url_block = False
+    return kept, urls
+
+
+def ends_mid_sentence(paragraph: str) -> bool:
+    """A long paragraph whose last character is not sentence-final punctuation."""
+    text = paragraph.rstrip()
+    return len(text) >= _JOIN_MIN_CHARS and not text.endswith(_TERMINAL)
+
+
+def rejoin_split_sentences(paragraphs: list[str]) -> list[str]:
+    """Join a long paragraph that stops mid-sentence with the paragraph after it."""
+    out: list[str] = []
+    for para in paragraphs:
+        if out and ends_mid_sentence(out[-1]) and para[:1].isalnum():
+            out[-1] = f"{out[-1]} {para}"
+        else:
+            out.append(para)
+    return out

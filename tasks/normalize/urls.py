@@ -1,0 +1,54 @@
+"""Canonical URL normalization, so copies of one page agree on its address."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import courlan
+
+_URL_RE = re.compile(r"https?://[^\s<>\"'\)\]]+", re.IGNORECASE)
+
+
+def normalize_url(url: str | None) -> str | None:
+    """https, lowercase host without `www.`, no tracking parameters, no fragment, no trailing slash.
+
+    Returns None for anything that is not an absolute http(s) URL.
+    """
+    if not url:
+        return None
+    url = url.strip().strip("<>").strip()
+    if not _URL_RE.fullmatch(url):
+        return None
+    try:
+        cleaned = courlan.normalize_url(url, strict=True)
+    except Exception:  # courlan raises on malformed netlocs; an unusable URL is not an error of ours
+        return None
+    parts = urlsplit(cleaned)
+    host = (parts.hostname or "").lower()
+    if not host or "." not in host:
+        return None
+    host = host.removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit(("https", host, path, parts.query, ""))
+
+
+def domain_of(url: str | None) -> str | None:
+    """Registered host of a URL without `www.` (e.g. themoscowtimes.com)."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def find_urls(text: str) -> list[str]:
+    """Every http(s) URL in a text, trailing punctuation trimmed."""
+    return [m.group(0).rstrip(".,;:") for m in _URL_RE.finditer(text)]
+
+
+def is_url_line(line: str) -> bool:
+    """A line that holds nothing but URLs (an injected link block)."""
+    stripped = line.strip().strip("<>")
+    return bool(stripped) and all(_URL_RE.fullmatch(tok.strip("<>")) for tok in stripped.split())
