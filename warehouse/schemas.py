@@ -197,9 +197,11 @@ LANGUAGES = _spec(
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("language", pa.string()),
         pa.field("confidence", pa.float64()),
+        pa.field("enriched_with", pa.list_(pa.string())),
         pa.field("load_id", pa.string(), nullable=False),
     ],
-    "Detected language of each article body, with the detector's confidence.",
+    "Detected language of each article body, with the detector's confidence. enriched_with lists "
+    "the enrichment steps run on it (English-only steps are skipped for other languages).",
 )
 
 ENTITIES = _spec(
@@ -212,6 +214,7 @@ ENTITIES = _spec(
         pa.field("start", pa.int32()),
         pa.field("end", pa.int32()),
         pa.field("normalized", pa.string()),
+        pa.field("ner_label", pa.string()),
         pa.field("country_code", pa.string()),
         pa.field("lat", pa.float64()),
         pa.field("lon", pa.float64()),
@@ -228,6 +231,8 @@ QUOTES = _spec(
         pa.field("quote", pa.string()),
         pa.field("speaker", pa.string()),
         pa.field("start", pa.int32()),
+        pa.field("end", pa.int32()),
+        pa.field("attribution", pa.string()),
         pa.field("load_id", pa.string(), nullable=False),
     ],
     "Quoted spans with the speaker attributed from the surrounding sentence.",
