@@ -21,6 +21,8 @@ from trafilatura.utils import load_html
 from tasks.normalize.html_fields import (
     choose_published,
     choose_title,
+    is_site_name,
+    looks_like_person,
     language_code,
     split_authors,
 )
@@ -45,6 +47,7 @@ _NOISE_XPATH = (
     " | //aside"
 )
 _RELATED = re.compile(r"(^|[\s_-])(related|read-?more|more-?stories|recommended|also-?read)", re.IGNORECASE)
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 _PUBLISHED_META = (
     "article:published_time",
     "og:published_time",
@@ -90,6 +93,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     article_ld = articles[0] if articles else {}
     canonical_url = _canonical_url(tree, meta, uri)
     site_name = _site_name(meta, objects, article_ld)
+    site_names = _site_names(site_name, canonical_url or uri)
     title = choose_title(
         [
             first_meta(meta, "og:title"),
@@ -99,9 +103,9 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
             clean_text(article_ld.get("name")),
         ],
         heading_texts(tree),
-        [name for name in (site_name, _host(canonical_url or uri)) if name],
+        site_names,
     )
-    authors = _authors(tree, meta, article_ld)
+    authors = _authors(tree, meta, article_ld, site_names)
     published_at = _published(tree, meta, article_ld, uri)
     declared_language = _declared_language(tree, meta, article_ld)
     links = _related_links(tree, canonical_url or uri)
@@ -147,6 +151,18 @@ def _host(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
+def _site_names(site_name: str | None, url: str | None) -> list[str]:
+    """Names a title suffix may use: the declared site name, the host, the host's main label."""
+    names = [site_name] if site_name else []
+    host = _host(url)
+    if host:
+        labels = host.split(".")
+        second_level = len(labels) >= 3 and labels[-2] in {"co", "com", "org", "net", "gov", "ac", "ne", "or"}
+        main = labels[-3] if second_level else labels[-2] if len(labels) >= 2 else labels[0]
+        names += [host, main] if len(main) >= 2 else [host]
+    return names
+
+
 def _canonical_url(tree: lxml_html.HtmlElement, meta: dict, uri: str | None) -> str | None:
     hrefs = tree.xpath('//link[contains(concat(" ", translate(@rel, "CANONICAL", "canonical"), " "), " canonical ")]/@href')
     for href in [*hrefs, first_meta(meta, "og:url")]:
@@ -174,23 +190,35 @@ def _site_name(meta: dict, objects: list[dict], article_ld: dict) -> str | None:
     return None
 
 
-def _authors(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict) -> list[str]:
-    """JSON-LD article authors, else author <meta> tags, else a byline element."""
-    names = split_authors(names_of(article_ld.get("author") or article_ld.get("creator")))
-    if names:
-        return names
-    raw = [value for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator") for value in meta.get(key, ())]
-    names = split_authors(raw)
-    if names:
-        return names
+def _authors(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, site_names: list[str]) -> list[str]:
+    """JSON-LD article authors, else author <meta> tags, else a byline element.
+
+    A source naming only the site itself ("LTO", "mdr.de") gives way to a byline naming people.
+    """
+    raw_meta = [value for key in _AUTHOR_META for value in meta.get(key, ())]
+    fallback: list[str] = []
+    for names in (
+        split_authors(names_of(article_ld.get("author") or article_ld.get("creator"))),
+        split_authors(raw_meta),
+        _byline_authors(tree),
+    ):
+        people = [name for name in names if not is_site_name(name, site_names)]
+        if people:
+            return people
+        fallback = fallback or names
+    return fallback
+
+
+def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
     bylines = tree.xpath(
         '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author")]'
-        '[not(ancestor::*[contains(@class, "comment")])]'
+        '[not(ancestor-or-self::*[contains(@class, "comment")])]'
     )
     for element in bylines[:5]:
         text = clean_text(element.text_content())
         if 2 < len(text) < 120:
-            names = split_authors([text])
+            # a page-layout byline is noisier than metadata: accept it only when it names people
+            names = [name for name in split_authors([text]) if looks_like_person(name)]
             if names:
                 return names
     return []

@@ -4,20 +4,43 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta
+import warnings
+from datetime import datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 
 from tasks.normalize.html_meta import clean_text
 
-_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ", " » ", " « ", ": ")
+_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ", " » ", " « ", " * ", "｜", "：", "ㅣ", ": ", " / ")
+# cut without a known site name only when another source confirms the shorter title
+_GENERIC_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ")
 _BY = re.compile(
-    r"^\s*(?:written\s+by|posted\s+by|reported\s+by|text:?|by|von|par|por|di|da|av|af|door|de|от|автор:?)\s*[:\s]\s*",
+    r"^\s*(?:written\s+by|posted\s+by|reported\s+by|text|by|von|par|por|av|af|door|от|автор|autor|autorin|author|reporter)\s*[:\s]\s*",
     re.IGNORECASE,
 )
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\boch\b|\ben\b)\s*", re.IGNORECASE)
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{2,8})*$")
-_NOT_A_NAME = re.compile(r"https?://|www\.|@|\d{3,}|^[\W\d_]+$")
+_ZONE_NAMES = {
+    name: timezone(timedelta(hours=hours))
+    for name, hours in {
+        "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "MEZ": 1, "WEST": 1, "CEST": 2,
+        "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "SGT": 8, "HKT": 8, "JST": 9, "KST": 9,
+        "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
+        "PST": -8, "PDT": -7,
+    }.items()
+}
+# URLs, e-mails, times and dates, photo credits "(Image: ...)", profile slugs "jane-doe"
+_NOT_A_NAME = re.compile(r"https?://|www\.|@|\d|^[\W_]+$|^\(|:|^[a-z]+(?:-[a-z]+)+$")
+
+
+def looks_like_person(name: str) -> bool:
+    """Two to four words, each starting with a capital (or a non-Latin script): "Dr. Max Kolter"."""
+    words = name.split()
+    return 2 <= len(words) <= 4 and all(not w[0].isalpha() or w[0].isupper() or not w[0].isascii() for w in words)
+
+
+def is_site_name(name: str, site_names: list[str]) -> bool:
+    return _site_like(name, site_names)
 
 
 def fold(text: str | None) -> str:
@@ -25,58 +48,73 @@ def fold(text: str | None) -> str:
 
 
 def _site_like(part: str, site_names: list[str]) -> bool:
-    folded = fold(part)
+    """True when `part` is a site's name: equal, or one contains the other with little to spare
+    ("Daily Mail Online" vs "Mail Online", "n-tv.de" vs "ntv.de" does not count)."""
+    folded = fold(part).strip(" .")
     if not folded:
         return False
     for site in site_names:
         name = fold(site)
-        if name and (folded == name or folded in name or name in folded):
+        if not name:
+            continue
+        if folded == name or (name in folded and (len(folded) <= len(name) + 12 or len(folded.split()) <= 5)):
+            return True
+        if len(folded) >= 3 and folded in name:
             return True
     return False
 
 
-def title_variants(title: str, site_names: list[str]) -> list[tuple[str, bool]]:
-    """The title itself, then the title with a leading or trailing part cut off; the flag says
-    whether the cut part is a known site name (otherwise it is only a short trailing phrase)."""
+def title_variants(title: str, site_names: list[str], depth: int = 0) -> list[tuple[str, bool]]:
+    """The title itself, then shorter forms with a leading or trailing part cut off; the flag says
+    whether the cut removed a known site name (and whatever followed it, e.g. a date) or only a
+    short trailing phrase that another source has to confirm."""
     variants = [(title, True)]
     for sep in _SEPARATORS:
-        if sep not in title:
+        parts = title.split(sep)
+        if len(parts) < 2:
             continue
-        head, _, tail = title.rpartition(sep)
-        if head and _site_like(tail, site_names):
-            variants.append((head.strip(), True))
-        elif head and sep != ": " and len(tail.split()) <= 4 < len(head.split()):
-            variants.append((head.strip(), False))
-        first, _, rest = title.partition(sep)
-        if rest and _site_like(first, site_names):
-            variants.append((rest.strip(), True))
+        site_index = next((i for i, part in enumerate(parts) if _site_like(part, site_names)), None)
+        if site_index is not None:
+            kept = sep.join(parts[:site_index] if site_index else parts[1:]).strip()
+            if kept:
+                variants.append((kept, True))
+                if depth < 2:
+                    variants.extend(v for v in title_variants(kept, site_names, depth + 1)[1:] if v[1])
+        elif sep in _GENERIC_SEPARATORS:
+            head, tail = sep.join(parts[:-1]).strip(), parts[-1]
+            if head and len(tail.split()) <= 4 < len(head.split()):
+                variants.append((head, False))
     return variants
 
 
 def choose_title(candidates: list[str | None], headings: list[str], site_names: list[str]) -> str | None:
-    """Prefer the headline variant a page's <h1> confirms; otherwise the first candidate with a
-    known site name cut off.
+    """The most trusted candidate, with a site-name prefix/suffix cut off when the cut is a known
+    site name or another candidate (or an <h1>) confirms the shorter form.
 
     `candidates` come in trust order (og:title, JSON-LD headline, twitter:title, <title>, ...).
+    Editors write og:title for sharing; it is the headline more often than the <h1> (measured on
+    the fundus set), so an <h1> only confirms a cut, it does not replace the first candidate.
     """
     cleaned = [clean_text(c) for c in candidates if c and clean_text(c)]
     if not cleaned:
         return headings[0] if headings else None
-    folded_headings = {fold(h) for h in headings}
-    for candidate in cleaned:
-        for variant, _ in title_variants(candidate, site_names):
-            if fold(variant) in folded_headings:
-                return variant
-    for heading in headings:
-        # an <h1> that is the start of the <title> ("Headline | Site")
-        if len(heading) > 15 and any(fold(c).startswith(fold(heading)) for c in cleaned):
-            return heading
-    trusted = [variant for variant, known_site in title_variants(cleaned[0], site_names)[1:] if known_site]
-    return trusted[0] if trusted else cleaned[0]
+    first, others = cleaned[0], cleaned[1:]
+    confirmations = {fold(text) for text in [*others, *headings]}
+    for other in others:
+        confirmations.update(fold(variant) for variant, known in title_variants(other, site_names)[1:] if known)
+    variants = title_variants(first, site_names)
+    for variant, _ in variants[1:]:
+        if fold(variant) in confirmations:
+            return variant
+    for variant, known_site in variants[1:]:
+        if known_site:
+            return variant
+    return first
 
 
 def clean_author(name: str) -> str:
     name = _BY.sub("", clean_text(name))
+    name = re.sub(r"\s*\([^)]{1,12}\)\s*$", "", name)  # "Oliver Maksan (oma)": an editor's initials
     return name.strip(" ,;:|-–—·")
 
 
@@ -112,8 +150,10 @@ def parse_datetime(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text)
     except ValueError:
         try:
-            parsed = dateutil_parser.parse(text, fuzzy=False)
-        except (ValueError, OverflowError, TypeError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = dateutil_parser.parse(text, fuzzy=False, tzinfos=_ZONE_NAMES)
+        except (ValueError, OverflowError, TypeError, dateutil_parser.ParserError):
             return None
     if not 1995 <= parsed.year <= datetime.now().year + 1:
         return None
