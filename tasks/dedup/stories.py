@@ -29,12 +29,13 @@ def merge_component(
     articles: dict[str, dict],
     old_stories: dict[str, dict],
     now: datetime,
+    old_members: dict[str, dict] | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """(story_members rows, stories rows) for one component; absorbed stories get a merged_into row."""
     metas = [articles[a] for a in comp.article_ids]
     canonical = min(metas, key=completeness)
     story_id = _survivor_story_id(comp, old_stories)
-    members = _member_rows(comp, canonical["article_id"], story_id)
+    members = _member_rows(comp, canonical["article_id"], story_id, old_members or {})
     first_seen = min(
         [old_stories[s]["first_seen_at"] for s in comp.old_story_ids if old_stories.get(s, {}).get("first_seen_at")]
         + [m["fetched_at"] for m in metas if m.get("fetched_at")]
@@ -71,17 +72,32 @@ def _survivor_story_id(comp: Component, old_stories: dict[str, dict]) -> str:
     return new_story_id(comp.article_ids)
 
 
-def _member_rows(comp: Component, canonical_id: str, story_id: str) -> list[dict]:
-    """Each member's strongest edge to the rest of the story says how it matched."""
+def _member_rows(comp: Component, canonical_id: str, story_id: str, old_members: dict[str, dict]) -> list[dict]:
+    """Each member's strongest edge to the rest of the story says how it matched.
+
+    A stored member with no new edge keeps how it matched before; a former survivor that
+    lost its place takes the edge that joined its old story to this one.
+    """
     best: dict[str, tuple[str, float]] = {}
     for edge in comp.edges:
         for article_id in (edge.a, edge.b):
             current = best.get(article_id)
             if current is None or (METHOD_RANK[edge.method], -edge.score) < (METHOD_RANK[current[0]], -current[1]):
                 best[article_id] = (edge.method, edge.score)
+    joining = min(((METHOD_RANK[e.method], -e.score, e.method, e.score) for e in comp.edges), default=None)
     rows = []
     for article_id in comp.article_ids:
-        method, score = ("canonical", 1.0) if article_id == canonical_id else best.get(article_id, ("near", 0.0))
+        old = old_members.get(article_id)
+        if article_id == canonical_id:
+            method, score = "canonical", 1.0
+        elif article_id in best:
+            method, score = best[article_id]
+        elif old and old["method"] != "canonical":
+            method, score = old["method"], old["score"]
+        elif joining:
+            method, score = joining[2], joining[3]
+        else:
+            method, score = "near", 0.0
         rows.append({"article_id": article_id, "story_id": story_id, "method": method, "score": score})
     return rows
 

@@ -1,0 +1,182 @@
+"""The `newsflow` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from flows.output import Format, print_rows, stderr
+
+app = typer.Typer(
+    help="newsflow: ingest news from many sources and renditions, merge copies into stories, query with DuckDB.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+WarehouseOpt = Annotated[
+    str,
+    typer.Option("--warehouse", "-w", envvar="NEWSFLOW_WAREHOUSE", help="Warehouse root folder (or s3:// URI)."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+@app.command()
+def run(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Files or folders to ingest (default: seeds/).")] = None,
+    warehouse: WarehouseOpt = "data/warehouse",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run the news-pipeline flow over files and folders and print a summary.
+
+    [b]Examples[/b]
+
+      newsflow run                      # the two seed documents
+      newsflow run ~/news/drop --warehouse /data/wh
+    """
+    from flows.pipeline import news_pipeline
+
+    paths = sources or [str(_default_seeds())]
+    with stderr.status(f"running news-pipeline over {', '.join(paths)} ..."):
+        summary = news_pipeline(paths=paths, warehouse=warehouse)
+    _print_summary(summary, warehouse, fmt)
+    if summary["inputs"] == 0:
+        stderr.print("[red]nothing could be read[/red]: every input was rejected (see the rejects table)")
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL over the warehouse views (read-only).")],
+    warehouse: WarehouseOpt = "data/warehouse",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run read-only SQL over the warehouse views.
+
+    [b]Examples[/b]
+
+      newsflow sql "select title, article_count from stories order by article_count desc limit 10"
+      newsflow sql "select count(*) from stories" --format json
+    """
+    import duckdb
+
+    con = _connect(warehouse)
+    try:
+        result = con.execute(query)
+    except duckdb.Error as exc:
+        stderr.print(f"[red]query failed[/red]: {exc}")
+        raise typer.Exit(2) from None
+    columns = [d[0] for d in result.description or []]
+    print_rows(columns, result.fetchall(), fmt)
+
+
+@app.command()
+def stories(
+    limit: Annotated[int, typer.Option(help="How many stories.")] = 20,
+    warehouse: WarehouseOpt = "data/warehouse",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The latest stories with their number of copies."""
+    con = _connect(warehouse)
+    result = con.execute(
+        """
+        SELECT story_id, title, published_at::DATE AS published, article_count AS copies, source_count AS sources, canonical_url
+        FROM stories ORDER BY updated_at DESC, published_at DESC NULLS LAST, story_id LIMIT ?
+        """,
+        [limit],
+    )
+    print_rows([d[0] for d in result.description], result.fetchall(), fmt, title="Stories")
+
+
+@app.command()
+def show(
+    story_id: Annotated[str, typer.Argument(help="A story_id (see `newsflow stories`).")],
+    warehouse: WarehouseOpt = "data/warehouse",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One merged story: its metadata, member articles and every member's links."""
+    con = _connect(warehouse)
+    story = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id = ?", [story_id])
+    columns = [d[0] for d in story.description]
+    row = story.fetchone()
+    if row is None:
+        merged = con.execute("SELECT merged_into FROM story_merges WHERE story_id = ?", [story_id]).fetchone()
+        hint = f" It was merged into {merged[0]}." if merged else " List stories with `newsflow stories`."
+        stderr.print(f"[red]no story {story_id!r}[/red].{hint}")
+        raise typer.Exit(1)
+    members = con.execute(
+        """
+        SELECT m.article_id, m.method, round(m.score, 3) AS score, a.format, a.source, a.uri, a.title, a.word_count
+        FROM story_members m JOIN articles a USING (article_id) WHERE m.story_id = ? ORDER BY m.method = 'canonical' DESC, a.article_id
+        """,
+        [story_id],
+    )
+    member_cols, member_rows = [d[0] for d in members.description], members.fetchall()
+    links = con.execute(
+        """
+        SELECT DISTINCT l.kind, l.url, l.text FROM links l JOIN story_members m USING (article_id)
+        WHERE m.story_id = ? ORDER BY l.kind, l.url
+        """,
+        [story_id],
+    )
+    link_cols, link_rows = [d[0] for d in links.description], links.fetchall()
+    if fmt == Format.json:
+        import json
+
+        from flows.output import _json_default
+
+        doc = dict(zip(columns, row))
+        doc["members"] = [dict(zip(member_cols, r)) for r in member_rows]
+        doc["links"] = [dict(zip(link_cols, r)) for r in link_rows]
+        sys.stdout.write(json.dumps(doc, default=_json_default, ensure_ascii=False) + "\n")
+        return
+    print_rows(["field", "value"], list(zip(columns, row)), fmt, title=f"Story {story_id}")
+    print_rows(member_cols, member_rows, fmt, title="Members")
+    print_rows(link_cols, link_rows, fmt, title="Links")
+
+
+def _connect(warehouse: str):
+    from warehouse.store import Warehouse
+    from warehouse.views import connect
+
+    if "://" not in warehouse and not Path(warehouse).exists():
+        stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
+        raise typer.Exit(1)
+    return connect(Warehouse(warehouse))
+
+
+def _default_seeds() -> Path:
+    """`seeds/` in the working directory, else the project's own copy."""
+    local = Path("seeds")
+    return local if local.is_dir() else Path(__file__).resolve().parents[1] / "seeds"
+
+
+def _print_summary(summary: dict, warehouse: str, fmt: Format) -> None:
+    if fmt == Format.json:
+        import json
+
+        sys.stdout.write(json.dumps(summary, default=str) + "\n")
+        return
+    rows = [
+        ("inputs read", summary["inputs"]),
+        ("new documents", summary["documents"]),
+        ("new articles", summary["articles"]),
+        ("new stories", summary["stories_new"]),
+        ("stories updated", summary["stories_touched"] - summary["stories_new"]),
+        ("stories merged away", summary["stories_merged"]),
+        ("duplicates (copies of a story)", summary["duplicates"]),
+        ("rejects", summary["rejects"]),
+    ]
+    rows += [(f"  rejected: {reason}", n) for reason, n in sorted(summary["rejects_by_reason"].items())]
+    print_rows(["", "count"], rows, fmt, title=f"newsflow run → {warehouse} (load {summary['load_id']})")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

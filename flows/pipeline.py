@@ -1,0 +1,110 @@
+"""The `news-pipeline` flow: ingest → normalize → dedup → enrich → publish, one load per run."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from tasks.dedup.batch import dedup_task, fingerprint_task
+from tasks.ingest import documents_table, read_paths_task, rejects_table
+from tasks.normalize.batch import normalize_task
+from tasks.records import Reject
+from warehouse.lookups import load_dedup_context, stored_keys
+from warehouse.publish import publish_tables
+from warehouse.store import Warehouse
+from warehouse.views import connect, write_catalog
+
+DEFAULT_WAREHOUSE = "data/warehouse"
+
+publish_task = task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)(publish_tables)
+
+
+def new_load_id(now: datetime) -> str:
+    """Sortable by time, unique across concurrent runs."""
+    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+@flow(name="news-pipeline", log_prints=False)
+def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREHOUSE, source: str = "files") -> dict:
+    """Ingest files and folders into the warehouse; returns the run's counts."""
+    logger = get_run_logger()
+    started = datetime.now(timezone.utc)
+    load_id = new_load_id(started)
+    wh = Warehouse(warehouse)
+    raws, rejects = read_paths_task(paths or ["seeds"], source)
+    documents = documents_table(raws, load_id)
+    documents = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
+    normalized = normalize_task(documents, load_id)
+    rejects = rejects + normalized.rejects
+    logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
+                documents.num_rows, normalized.articles.num_rows, len(rejects))
+    with wh.writing():
+        wh.start_load(load_id, _flow_run_id(), started)
+        con = connect(wh, read_only=False)
+        stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
+        documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
+        articles = normalized.articles.filter(pc.is_in(normalized.articles.column("document_id"), documents.column("document_id")))
+        articles = articles.append_column("fetched_at", _fetched_at(articles, documents))
+        links = normalized.links.filter(pc.is_in(normalized.links.column("article_id"), articles.column("article_id")))
+        fingerprints = fingerprint_task(articles, load_id)
+        context = load_dedup_context(con, fingerprints)
+        con.close()
+        deduped = dedup_task(articles, fingerprints, context, started, load_id)
+        written = publish_task(wh, {
+            "documents": documents,
+            "articles": articles.drop_columns(["fetched_at"]),
+            "links": links,
+            "fingerprints": fingerprints,
+            "story_members": deduped.members,
+            "stories": deduped.stories,
+            "rejects": rejects_table(rejects, load_id),
+        })
+        counts = {"inputs": len(raws), **summarize(documents, articles, deduped, set(context.stories), rejects, written)}
+        wh.commit_load(load_id, _flow_run_id(), started, counts)
+        write_catalog(wh)
+    logger.info("load %s committed: %s", load_id, counts)
+    return {"load_id": load_id, **counts}
+
+
+def summarize(documents: pa.Table, articles: pa.Table, deduped, stored_story_ids: set[str], rejects: list[Reject], written: dict) -> dict:
+    stories = deduped.stories.to_pylist()
+    live = [s for s in stories if s["merged_into"] is None]
+    new_ids = set(articles.column("article_id").to_pylist())
+    duplicates = sum(1 for m in deduped.members.to_pylist() if m["article_id"] in new_ids and m["method"] != "canonical")
+    return {
+        "documents": documents.num_rows,
+        "articles": articles.num_rows,
+        "stories_new": sum(1 for s in live if s["story_id"] not in stored_story_ids),
+        "stories_touched": len(live),
+        "stories_merged": len(stories) - len(live),
+        "duplicates": duplicates,
+        "rejects": len(rejects),
+        "rejects_by_reason": dict(Counter(f"{r.stage}/{r.reason}" for r in rejects)),
+        "rows_written": written,
+    }
+
+
+def _drop_stored(wh: Warehouse, documents: pa.Table) -> pa.Table:
+    if not wh.files("documents"):
+        return documents
+    con = connect(wh)
+    stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
+    con.close()
+    return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string()))))
+
+
+def _fetched_at(articles: pa.Table, documents: pa.Table) -> pa.Array:
+    by_doc = dict(zip(documents.column("document_id").to_pylist(), documents.column("fetched_at").to_pylist()))
+    return pa.array([by_doc.get(d) for d in articles.column("document_id").to_pylist()], documents.schema.field("fetched_at").type)
+
+
+def _flow_run_id() -> str | None:
+    run_id = flow_run.id
+    return str(run_id) if run_id else None

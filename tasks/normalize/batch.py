@@ -1,0 +1,131 @@
+"""The normalize stage: a batch of documents in, articles + links + rejects out."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import py3langid
+import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.dedup.fold import body_hash
+from tasks.normalize.decode import decode_text
+from tasks.normalize.detect import detect_format
+from tasks.normalize.jsonrecords import iter_json_records, parse_record
+from tasks.normalize.markdown import parse_markdown
+from tasks.normalize.plaintext import parse_plaintext
+from tasks.normalize.urls import domain_of, normalize_url
+from tasks.records import ParsedArticle, Reject, RejectError
+from warehouse.schemas import ARTICLES, LINKS
+
+MAX_TEXT_CHARS = 5_000_000  # an article body past this is a data dump, not news
+
+
+@dataclass
+class NormalizeResult:
+    articles: pa.Table
+    links: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def article_id(document_id: str, index: int = 0) -> str:
+    """Derived from the document's content hash and the record's position in it."""
+    return hashlib.sha256(f"{document_id}:{index}".encode()).hexdigest()[:32]
+
+
+def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
+    """Every article a document holds (one, or one per JSON record); failures come back as RejectError."""
+    text = decode_text(content)
+    if len(text) > MAX_TEXT_CHARS:
+        raise RejectError("too-large", f"{len(text)} characters of text > limit {MAX_TEXT_CHARS}")
+    fmt = detect_format(text)
+    if fmt in ("json", "jsonl"):
+        out: list[ParsedArticle | RejectError] = []
+        for index, record, error in iter_json_records(text, fmt):
+            if error:
+                out.append(RejectError("bad-json", error))
+                continue
+            try:
+                out.append(parse_record(record))
+            except RejectError as exc:
+                exc.detail = f"record {index}: {exc.detail}"
+                out.append(exc)
+        return out
+    if fmt == "html":
+        from tasks.normalize.html import parse_html  # trafilatura is heavy: import on first HTML page
+
+        return [parse_html(text, uri)]
+    if fmt == "markdown":
+        return [parse_markdown(text)]
+    return [parse_plaintext(text)]
+
+
+def normalize_documents(documents: pa.Table, load_id: str) -> NormalizeResult:
+    """Parse every document; a document that fails becomes a reject and the batch goes on."""
+    article_rows: list[dict] = []
+    link_rows: list[dict] = []
+    rejects: list[Reject] = []
+    columns = ["document_id", "source", "uri", "content", "fetched_at"]
+    for doc in documents.select(columns).to_pylist():
+        uri = doc["uri"]
+        try:
+            parsed = parse_document(doc["content"], uri)
+        except RejectError as exc:
+            rejects.append(Reject(uri=uri, stage="normalize", reason=exc.reason, detail=exc.detail))
+            continue
+        except Exception as exc:  # a parser bug must not sink the run; it is recorded and visible
+            rejects.append(Reject(uri=uri, stage="normalize", reason="parser-error", detail=f"{type(exc).__name__}: {exc}"))
+            continue
+        for index, item in enumerate(parsed):
+            if isinstance(item, RejectError):
+                rejects.append(Reject(uri=f"{uri}#{index}" if len(parsed) > 1 else uri, stage="normalize", reason=item.reason, detail=item.detail))
+                continue
+            row = article_row(item, doc, article_id(doc["document_id"], index), load_id)
+            article_rows.append(row)
+            link_rows.extend(
+                {"article_id": row["article_id"], "url": link.url, "text": link.text, "kind": link.kind, "load_id": load_id}
+                for link in item.links
+            )
+    return NormalizeResult(
+        articles=pa.Table.from_pylist(article_rows, schema=ARTICLES.schema),
+        links=pa.Table.from_pylist(link_rows, schema=LINKS.schema),
+        rejects=rejects,
+    )
+
+
+def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
+    canonical = normalize_url(item.canonical_url)
+    published = item.published_at
+    return {
+        "article_id": art_id,
+        "document_id": doc["document_id"],
+        "source": doc["source"],
+        "uri": doc["uri"],
+        "format": item.format,
+        "title": item.title,
+        "authors": list(item.authors),
+        "published_at": published,
+        "language": (item.language or "").split("-")[0].lower() or detect_language(item.body),
+        "canonical_url": canonical,
+        "domain": domain_of(canonical),
+        "site_name": item.site_name,
+        "captions": list(item.extra.get("captions") or []),
+        "related_titles": list(item.extra.get("related_titles") or []),
+        "body": item.body,
+        "body_hash": body_hash(item.body),
+        "word_count": len(item.body.split()),
+        "load_id": load_id,
+    }
+
+
+def detect_language(body: str) -> str | None:
+    """ISO 639-1 code of the body's language (py3langid), None for text too short to tell."""
+    if len(body) < 20:
+        return None
+    lang, _score = py3langid.classify(body[:5000])
+    return lang
+
+
+normalize_task = task(name="normalize", cache_policy=NO_CACHE)(normalize_documents)

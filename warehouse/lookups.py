@@ -1,0 +1,76 @@
+"""Reads the pipeline makes from committed warehouse state (all through the DuckDB views)."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from tasks.dedup.batch import StoredContext
+from warehouse.schemas import FINGERPRINTS
+
+
+def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> set[str]:
+    """Which of `values` the table already holds in `column`."""
+    if not values:
+        return set()
+    con.register("_probe", pa.table({"v": pa.array(values, pa.string())}))
+    rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IN (SELECT v FROM _probe)').fetchall()
+    con.unregister("_probe")
+    return {r[0] for r in rows}
+
+
+def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> StoredContext:
+    """Stored articles that share an exact hash, a URL key or an LSH band with a new article,
+    plus the stories they belong to and every member of those stories."""
+    con.register("_new_fps", new_fps)
+    fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
+    candidates = con.execute(
+        f"""
+        WITH new_bands AS (SELECT DISTINCT unnest(bands) AS band FROM _new_fps),
+        hits AS (
+            SELECT article_id FROM fingerprints WHERE body_hash IN (SELECT body_hash FROM _new_fps)
+            UNION SELECT article_id FROM fingerprints WHERE url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL)
+            UNION SELECT article_id FROM (SELECT article_id, unnest(bands) AS band FROM fingerprints) JOIN new_bands USING (band)
+        )
+        SELECT {fp_cols} FROM fingerprints f
+        WHERE f.article_id IN (SELECT article_id FROM hits)
+          AND f.article_id NOT IN (SELECT article_id FROM _new_fps)
+        ORDER BY f.article_id
+        """
+    ).to_arrow_table()
+    con.unregister("_new_fps")
+    context = StoredContext(candidates=candidates.cast(pa.schema([FINGERPRINTS.schema.field(c) for c in candidates.column_names])))
+    ids = candidates.column("article_id").to_pylist()
+    if not ids:
+        return context
+    con.register("_cand", pa.table({"article_id": pa.array(ids, pa.string())}))
+    member_rows = con.execute(
+        """
+        SELECT m.article_id, m.story_id, m.method, m.score FROM story_members m
+        WHERE m.story_id IN (SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM _cand))
+        """
+    ).fetchall()
+    con.unregister("_cand")
+    for article_id, story_id, method, score in member_rows:
+        context.members[article_id] = story_id
+        context.member_rows[article_id] = {"method": method, "score": score}
+        context.story_articles.setdefault(story_id, []).append(article_id)
+    for members in context.story_articles.values():
+        members.sort()
+    story_ids = sorted(context.story_articles)
+    con.register("_stories", pa.table({"story_id": pa.array(story_ids, pa.string())}))
+    stories = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id IN (SELECT story_id FROM _stories)").to_arrow_table()
+    con.unregister("_stories")
+    context.stories = {row["story_id"]: {**row, "merged_into": None} for row in stories.to_pylist()}
+    all_members = sorted(context.members)
+    con.register("_members", pa.table({"article_id": pa.array(all_members, pa.string())}))
+    metas = con.execute(
+        """
+        SELECT a.article_id, a.title, a.published_at, a.canonical_url, a.word_count, a.source, d.fetched_at
+        FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)
+        WHERE a.article_id IN (SELECT article_id FROM _members)
+        """
+    ).to_arrow_table()
+    con.unregister("_members")
+    context.articles = {row["article_id"]: row for row in metas.to_pylist()}
+    return context
