@@ -1,0 +1,165 @@
+"""Enrich a batch of articles: one call, six tables (languages, entities, quotes, keywords,
+tone, embeddings), each conforming to warehouse.schemas.
+
+English bodies get every step. Other languages get language, keywords (YAKE has stopword
+lists for ~35 languages) and nothing else: the NER model, VADER's lexicon and MiniLM are
+English-only, and their output on other languages is confident noise — entity rows, a tone
+and a vector that would be wrong are worse than none. `languages.enriched_with` records
+which steps ran for each article.
+
+Parallelism on 2 cores (measured in benchmarks/bench_enrich.py): embedding inference
+(onnxruntime, releases the GIL) runs in a background thread while the main thread does NER,
+quotes, geo, keywords and tone. A spawn process pool is available (`parallel="processes"`)
+for larger machines; it pays ~3 s per worker to load the models. Never fork: delta-rs'
+Rust runtime in the parent does not survive it.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+import multiprocessing
+
+import pyarrow as pa
+
+from tasks.enrich.embeddings import MAX_WINDOWS, embed_texts
+from tasks.enrich.entities import extract_entities_batch
+from tasks.enrich.geo import resolve_place
+from tasks.enrich.keywords import extract_keywords
+from tasks.enrich.language import choose_language, detect_language
+from tasks.enrich.quotes import attribute_quotes
+from tasks.enrich.textmap import clean_text
+from tasks.enrich.tone import score_tone
+from warehouse import schemas
+
+TABLES = ("languages", "entities", "quotes", "keywords", "tone", "embeddings")
+ENGLISH_STEPS = ("entities", "quotes", "keywords", "tone", "embeddings")
+OTHER_STEPS = ("keywords",)
+Parallel = Literal["serial", "threads", "processes"]
+
+
+@dataclass
+class StepTimes:
+    """Seconds spent per step (wall time of that step in the calling thread)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - since
+        return now
+
+
+def enrich_articles(
+    articles: pa.Table,
+    load_id: str,
+    parallel: Parallel = "threads",
+    workers: int = 2,
+    max_windows: int = MAX_WINDOWS,
+    timings: StepTimes | None = None,
+) -> dict[str, pa.Table]:
+    """Enrich `articles` (columns article_id, body, language, title at least) into six tables.
+
+    Works on any subset of articles (rows are independent); an empty table gives empty tables.
+    `timings`, if given, accumulates seconds per step.
+    """
+    rows = articles.select(["article_id", "body", "language"]).to_pylist()
+    if parallel == "processes" and workers > 1 and len(rows) > 1:
+        shards = [rows[i::workers] for i in range(workers)]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            parts = list(pool.map(_enrich_rows, shards, [load_id] * workers, ["serial"] * workers,
+                                  [max_windows] * workers, [1] * workers))
+        merged = {name: [r for part in parts for r in part[0][name]] for name in TABLES}
+        if timings is not None:
+            for part in parts:
+                for step, sec in part[1].items():
+                    timings.seconds[step] = timings.seconds.get(step, 0.0) + sec
+    else:
+        merged, seconds = _enrich_rows(rows, load_id, parallel, max_windows, 0)
+        if timings is not None:
+            for step, sec in seconds.items():
+                timings.seconds[step] = timings.seconds.get(step, 0.0) + sec
+    return {name: schemas.to_table(schemas.TABLES[name], merged[name]) for name in TABLES}
+
+
+def _enrich_rows(
+    rows: list[dict], load_id: str, parallel: Parallel, max_windows: int, onnx_threads: int
+) -> tuple[dict[str, list[dict]], dict[str, float]]:
+    """The whole enrichment of plain row dicts; also the unit of work of a pool worker."""
+    times = StepTimes()
+    out: dict[str, list[dict]] = {name: [] for name in TABLES}
+    t = time.perf_counter()
+    cleaned = [clean_text(r["body"] or "") for r in rows]
+    langs = []
+    for row, clean in zip(rows, cleaned):
+        detected, confidence = detect_language(clean.text)
+        langs.append(choose_language(detected, confidence, row["language"]))
+        steps = ENGLISH_STEPS if langs[-1] == "en" else OTHER_STEPS
+        out["languages"].append({
+            "article_id": row["article_id"], "language": detected, "confidence": confidence,
+            "enriched_with": list(steps), "load_id": load_id,
+        })
+    english = [i for i, lang in enumerate(langs) if lang == "en"]
+    t = times.add("language", t)
+
+    embed_job = None
+    texts = [cleaned[i].text for i in english]
+    if parallel == "threads":
+        executor = ThreadPoolExecutor(1, thread_name_prefix="embed")
+        embed_job = executor.submit(embed_texts, texts, onnx_threads, max_windows)
+        executor.shutdown(wait=False)
+
+    entity_lists = extract_entities_batch(texts)
+    t = times.add("entities", t)
+    for i, entities in zip(english, entity_lists):
+        out["entities"].extend(_entity_rows(rows[i]["article_id"], cleaned[i], entities, load_id))
+    t = times.add("geo", t)
+    for i, entities in zip(english, entity_lists):
+        for q in attribute_quotes(cleaned[i].text, entities):
+            start, end = cleaned[i].to_body(q.start, q.end)
+            out["quotes"].append({
+                "article_id": rows[i]["article_id"], "quote": q.quote, "speaker": q.speaker,
+                "start": start, "end": end, "attribution": q.attribution, "load_id": load_id,
+            })
+    t = times.add("quotes", t)
+    for row, clean, lang in zip(rows, cleaned, langs):
+        for keyword, score in extract_keywords(clean.text, lang):
+            out["keywords"].append({
+                "article_id": row["article_id"], "keyword": keyword, "score": score, "load_id": load_id,
+            })
+    t = times.add("keywords", t)
+    for i in english:
+        tone = score_tone(cleaned[i].text)
+        out["tone"].append({
+            "article_id": rows[i]["article_id"], "tone": tone.tone, "positive": tone.positive,
+            "negative": tone.negative, "polarity": tone.polarity, "load_id": load_id,
+        })
+    t = times.add("tone", t)
+    vectors = embed_job.result() if embed_job else embed_texts(texts, onnx_threads, max_windows)
+    t = times.add("embeddings_wait" if embed_job else "embeddings", t)
+    for i, vector in zip(english, vectors):
+        if cleaned[i].text.strip():
+            out["embeddings"].append({"article_id": rows[i]["article_id"], "vector": vector.tolist(), "load_id": load_id})
+    return out, times.seconds
+
+
+def _entity_rows(article_id: str, clean, entities, load_id: str) -> list[dict]:
+    rows, seen = [], set()
+    for e in entities:
+        start, end = clean.to_body(e.start, e.end)
+        if (start, e.label) in seen:
+            continue
+        seen.add((start, e.label))
+        place = resolve_place(e.normalized) if e.label == "LOC" else None
+        rows.append({
+            "article_id": article_id, "text": e.text, "label": e.label, "start": start, "end": end,
+            "normalized": e.normalized, "ner_label": e.ner_label,
+            "country_code": place.country_code if place else None,
+            "lat": place.lat if place else None, "lon": place.lon if place else None,
+            "load_id": load_id,
+        })
+    return rows

