@@ -110,11 +110,16 @@ def read_local(path: str | Path, *, limit: int = MAX_LOCAL_FILE_BYTES) -> bytes:
 
 
 def fetch_resource(
-    url: str, *, fetcher: Fetcher, state: SourceState, source: str, accept: tuple[str, ...]
+    url: str, *, fetcher: Fetcher, state: SourceState, source: str, accept: tuple[str, ...],
+    conditional: bool = True,
 ) -> FetchResult:
-    """Conditional GET of `url` with `state`'s validators, logged in `state`; RejectError on failure."""
+    """GET `url` (conditional on `state`'s validators unless told not), logged in `state`.
+
+    Raises RejectError on failure.
+    """
+    validators = state.validators.get(url) if conditional else None
     try:
-        result = fetcher.fetch(url, accept=accept, validators=state.validators.get(url))
+        result = fetcher.fetch(url, accept=accept, validators=validators)
     except RejectError as exc:
         # Failed attempts are logged too (status None when no response came back).
         state.record(source, url, status=getattr(exc, "status", None), fetched_at=datetime.now(UTC))
