@@ -59,12 +59,12 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
         members.sort()
     story_ids = sorted(context.story_articles)
     con.register("_stories", pa.table({"story_id": pa.array(story_ids, pa.string())}))
-    stories = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id IN (SELECT story_id FROM _stories)").to_arrow_table()
+    stories = con.sql("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id IN (SELECT story_id FROM _stories)").to_arrow_table()
     con.unregister("_stories")
     context.stories = {row["story_id"]: {**row, "merged_into": None} for row in stories.to_pylist()}
     all_members = sorted(context.members)
     con.register("_members", pa.table({"article_id": pa.array(all_members, pa.string())}))
-    metas = con.execute(
+    metas = con.sql(
         """
         SELECT a.article_id, a.title, a.published_at, a.canonical_url, a.word_count, a.source, d.fetched_at
         FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)

@@ -93,7 +93,7 @@ class Warehouse:
         if files:
             stored = f"SELECT DISTINCT {keys} FROM read_parquet({_sql_list(files)})"
             query = f"SELECT * FROM ({query}) ANTI JOIN ({stored}) USING ({keys})"
-        fresh = con.execute(query).to_arrow_table()
+        fresh = con.sql(query).to_arrow_table()
         con.close()
         return self.append(spec, fresh)
 

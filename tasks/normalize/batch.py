@@ -98,6 +98,7 @@ def normalize_documents(documents: pa.Table, load_id: str) -> NormalizeResult:
 def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
     canonical = normalize_url(item.canonical_url)
     published = item.published_at
+    body = strip_leading_title(item.body, item.title)
     return {
         "article_id": art_id,
         "document_id": doc["document_id"],
@@ -107,17 +108,25 @@ def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> di
         "title": item.title,
         "authors": list(item.authors),
         "published_at": published,
-        "language": (item.language or "").split("-")[0].lower() or detect_language(item.body),
+        "language": (item.language or "").split("-")[0].lower() or detect_language(body),
         "canonical_url": canonical,
         "domain": domain_of(canonical),
         "site_name": item.site_name,
         "captions": list(item.extra.get("captions") or []),
         "related_titles": list(item.extra.get("related_titles") or []),
-        "body": item.body,
-        "body_hash": body_hash(item.body),
-        "word_count": len(item.body.split()),
+        "body": body,
+        "body_hash": body_hash(body),
+        "word_count": len(body.split()),
         "load_id": load_id,
     }
+
+
+def strip_leading_title(body: str, title: str | None) -> str:
+    """The body never repeats the headline: copies with and without it must fingerprint alike."""
+    if not title:
+        return body
+    first, _, rest = body.partition("\n\n")
+    return rest if rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold() else body
 
 
 def detect_language(body: str) -> str | None:

@@ -28,10 +28,16 @@ def _looks_like_headline(block: list[str]) -> bool:
 
 
 def _split_unwrapped_lines(blocks: list[list[str]]) -> list[list[str]]:
-    """A text with no blank lines and long unwrapped lines uses one line per paragraph."""
+    """A text with no blank lines at all: one paragraph per line, or one hard-wrapped paragraph?
+
+    Hard-wrapped lines mostly stop mid-sentence; paragraph-per-line text mostly ends lines
+    with sentence punctuation.
+    """
     if len(blocks) != 1 or len(blocks[0]) < 3:
         return blocks
     lines = blocks[0]
-    widths = sorted(len(ln) for ln in lines)
-    wrapped = widths[len(widths) // 2] >= 40 and widths[-1] <= 120 and widths[int(len(widths) * 0.9)] - widths[len(widths) // 2] < 25
-    return blocks if wrapped else [[ln] for ln in lines]
+    sentence_ends = sum(1 for ln in lines if ln.rstrip().endswith(_SENTENCE_END))
+    return [[ln] for ln in lines] if sentence_ends >= 0.6 * len(lines) else blocks
+
+
+_SENTENCE_END = (".", "!", "?", '"', "”", "’", "'", ":")
