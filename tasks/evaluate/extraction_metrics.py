@@ -97,8 +97,13 @@ def split_authors(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+# Norwegian Bokmål / Nynorsk count as Norwegian: language identifiers report only "no"
+_SAME_LANGUAGE = {"nb": "no", "nn": "no"}
+
+
 def primary_language(code: str | None) -> str | None:
-    """"en-US" / "en_GB" / "EN" -> "en"."""
+    """"en-US" / "en_GB" / "EN" -> "en"; "nb" -> "no"."""
     if not code:
         return None
-    return re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower() or None
+    primary = re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
+    return _SAME_LANGUAGE.get(primary, primary) or None
