@@ -24,7 +24,7 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     plus the stories they belong to and every member of those stories."""
     con.register("_new_fps", new_fps)
     fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
-    candidates = con.execute(
+    candidates = con.sql(
         f"""
         WITH new_bands AS (SELECT DISTINCT unnest(bands) AS band FROM _new_fps),
         hits AS (
