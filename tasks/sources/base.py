@@ -25,7 +25,8 @@ from tasks.records import RawDocument, Reject, RejectError
 from tasks.sources.fetch import HTML_TYPES, Fetcher, FetchResult, Validators
 from tasks.sources.netguard import redact_url
 
-STAGE = "fetch"  # the rejects.stage of everything the source layer rejects
+STAGE = "fetch"  # rejects.stage of what failed over the network
+LOCAL_STAGE = "ingest"  # ... and of what failed reading a local file (as the folder source does)
 
 # Local source files larger than this are refused rather than read into memory.
 MAX_LOCAL_FILE_BYTES = 200 * 1024 * 1024
@@ -102,7 +103,7 @@ def read_local(path: str | Path, *, limit: int = MAX_LOCAL_FILE_BYTES) -> bytes:
             raise RejectError("too-large", f"{p} is {size} bytes (cap {limit})")
         return p.read_bytes()
     except FileNotFoundError:
-        raise RejectError("no-such-file", f"{p} does not exist") from None
+        raise RejectError("not-found", f"{p} does not exist") from None
     except IsADirectoryError:
         raise RejectError("not-a-file", f"{p} is a directory") from None
     except PermissionError:
@@ -165,9 +166,11 @@ def fetch_document(
 
 def reject_of(uri: str, exc: RejectError) -> Reject:
     """A Reject row for `exc` raised while reading `uri` (credentials redacted)."""
-    return Reject(redact_url(uri), STAGE, exc.reason, exc.detail)
+    return Reject(redact_url(uri), STAGE if is_remote(uri) else LOCAL_STAGE, exc.reason, exc.detail)
 
 
 def _sort_key(value: object) -> tuple[int, str]:
     # fetched_at may be None for failed fetches: those sort first, so a success wins.
-    return (0, "") if value is None else (1, value.isoformat() if isinstance(value, datetime) else str(value))
+    if value is None:
+        return (0, "")
+    return (1, value.isoformat() if isinstance(value, datetime) else str(value))

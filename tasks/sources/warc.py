@@ -39,7 +39,7 @@ def iter_warc(
     """Documents from the WARC file(s) at `location` (a path or a glob). `fetcher` is unused."""
     paths = sorted(glob.glob(location)) if glob.has_magic(location) else [location]
     if not paths:
-        yield Reject(location, STAGE, "no-such-file", f"no file matches {location!r}")
+        yield Reject(location, STAGE, "not-found", f"no file matches {location!r}")
     for path in paths:
         yield from _iter_file(Path(path), state=state, source=source, max_record_bytes=max_record_bytes)
 
@@ -49,7 +49,7 @@ def _iter_file(path: Path, *, state: SourceState, source: str, max_record_bytes:
         size = path.stat().st_size
         handle = path.open("rb")
     except OSError as exc:
-        yield Reject(str(path), STAGE, "no-such-file", f"{path}: {exc.strerror or exc}")
+        yield Reject(str(path), STAGE, "not-found", f"{path}: {exc.strerror or exc}")
         return
     with handle:
         records = ArchiveIterator(handle, check_digests=True)
@@ -89,7 +89,8 @@ def _record_item(
     if record.rec_type != "response":
         state.skipped[f"warc-{record.rec_type}"] += 1
         return None
-    uri = record.rec_headers.get_header("WARC-Target-URI") or f"{path}#{record.rec_headers.get_header('WARC-Record-ID')}"
+    headers = record.rec_headers
+    uri = headers.get_header("WARC-Target-URI") or f"{path}#{headers.get_header('WARC-Record-ID')}"
     http = record.http_headers
     if http is None:  # e.g. a dns: response
         state.skipped["warc-not-http"] += 1

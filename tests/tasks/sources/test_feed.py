@@ -73,7 +73,9 @@ def test_seen_items_are_skipped_when_feed_ignores_validators(
     body, content_type = rss(server, ENTRIES)
     server.expect_request("/plain-feed").respond_with_data(body, content_type=content_type)
     for e in ENTRIES:
-        server.expect_request(f"/articles/{e.slug}").respond_with_data(b"<html>x</html>", content_type="text/html")
+        server.expect_request(f"/articles/{e.slug}").respond_with_data(
+            b"<html>x</html>", content_type="text/html"
+        )
     state = SourceState()
     assert len(_run(server.url_for("/plain-feed"), fetcher, state)[0]) == 3
     server.clear_log()
@@ -121,8 +123,9 @@ def test_rss_091_and_rdf_feeds_parse() -> None:
         b'</channel><item rdf:about="https://example.com/y"><title>y</title>'
         b"<link>https://example.com/y</link></item></rdf:RDF>"
     )
-    assert [i.link for i in parse_feed(rss091, base_url="https://example.com/feed")] == ["https://example.com/x"]
-    assert [i.link for i in parse_feed(rdf, base_url="https://example.com/feed")] == ["https://example.com/y"]
+    base = "https://example.com/feed"
+    assert [i.link for i in parse_feed(rss091, base_url=base)] == ["https://example.com/x"]
+    assert [i.link for i in parse_feed(rdf, base_url=base)] == ["https://example.com/y"]
 
 
 BILLION_LAUGHS = (
@@ -165,7 +168,7 @@ def test_billion_laughs_is_refused_before_expansion() -> None:
 
 
 def test_not_a_feed_is_rejected(server: HTTPServer, fetcher: Fetcher) -> None:
-    server.expect_request("/page").respond_with_data(b"<html><body>hi</body></html>", content_type="text/html")
+    server.expect_request("/page").respond_with_data(b"<html>hi</html>", content_type="text/html")
     server.expect_request("/json").respond_with_data(b'{"hello": 1}', content_type="application/json")
     for path in ("/page", "/json"):
         [item] = iter_feed(server.url_for(path), fetcher=fetcher, state=SourceState())

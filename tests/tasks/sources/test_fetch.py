@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tasks.records import RejectError
-from tasks.sources.fetch import ANY_TYPE, HTML_TYPES, Fetcher, FetchPolicy
+from tasks.sources.fetch import ANY_TYPE, HTML_TYPES, Fetcher
 
 from .conftest import FAST
 

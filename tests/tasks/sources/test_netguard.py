@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -23,9 +24,15 @@ from .conftest import FAST
 STRICT = replace(FAST, allow_private_networks=False)
 
 
-def _fetch_reason(policy, url: str) -> RejectError:
-    with Fetcher(policy) as f, pytest.raises(RejectError) as info:
-        f.fetch(url, accept=HTML_TYPES)
+@pytest.fixture(scope="module")
+def strict() -> Iterator[Fetcher]:
+    with Fetcher(STRICT) as f:
+        yield f
+
+
+def _fetch_reason(fetcher: Fetcher, url: str) -> RejectError:
+    with pytest.raises(RejectError) as info:
+        fetcher.fetch(url, accept=HTML_TYPES)
     return info.value
 
 
@@ -76,19 +83,21 @@ def test_metadata_blocked_even_when_private_networks_allowed() -> None:
     assert blocked_reason(ipaddress.ip_address("10.0.0.1"), allow_private=True) is None
 
 
-def test_loopback_refused_when_not_allowed(server: HTTPServer) -> None:
+def test_loopback_refused_when_not_allowed(server: HTTPServer, strict: Fetcher) -> None:
     server.expect_request("/a").respond_with_data("<html></html>", content_type="text/html")
-    error = _fetch_reason(STRICT, server.url_for("/a"))
+    error = _fetch_reason(strict, server.url_for("/a"))
     assert error.reason == "private-address" and "loopback" in error.detail
     assert server.log == []  # nothing was sent, not even a robots.txt request
 
 
-def test_private_ip_literals_refused_without_any_request() -> None:
+def test_private_ip_literals_refused_without_any_request(strict: Fetcher) -> None:
     for url in ("http://10.0.0.1/", "http://192.168.1.1:8080/x", "http://[::1]/", "http://0x7f.1/"):
-        assert _fetch_reason(STRICT, url).reason == "private-address", url
+        assert _fetch_reason(strict, url).reason == "private-address", url
 
 
-def test_redirect_to_metadata_refused_even_when_private_allowed(server: HTTPServer) -> None:
+def test_redirect_to_metadata_refused_even_when_private_allowed(
+    server: HTTPServer, fetcher: Fetcher
+) -> None:
     for path, target in [
         ("/aws", "http://169.254.169.254/latest/meta-data/iam/"),
         ("/aws6", "http://[fd00:ec2::254]/latest/"),
@@ -96,20 +105,23 @@ def test_redirect_to_metadata_refused_even_when_private_allowed(server: HTTPServ
         ("/ali", "http://100.100.100.200/latest/meta-data/"),
     ]:
         server.expect_request(path).respond_with_data("", status=302, headers={"Location": target})
-        error = _fetch_reason(FAST, server.url_for(path))
+        error = _fetch_reason(fetcher, server.url_for(path))
         assert error.reason == "private-address", target
 
 
-def test_hostname_resolving_to_private_address_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostname_resolving_to_private_address_refused(
+    monkeypatch: pytest.MonkeyPatch, strict: Fetcher
+) -> None:
     _fake_dns(monkeypatch, ["10.9.8.7"])
-    error = _fetch_reason(STRICT, "https://news.example.com/story")
+    error = _fetch_reason(strict, "https://news.example.com/story")
     assert error.reason == "private-address" and "10.9.8.7" in error.detail
 
 
 def test_dns_rebinding_is_caught_at_connect_time(monkeypatch: pytest.MonkeyPatch) -> None:
     # The pre-flight check sees a public address; the connection's own lookup gets loopback.
     asked = _fake_dns(monkeypatch, ["93.184.216.34", "127.0.0.1"])
-    error = _fetch_reason(replace(STRICT, respect_robots=False), "http://rebind.example/")
+    with Fetcher(replace(STRICT, respect_robots=False)) as f:
+        error = _fetch_reason(f, "http://rebind.example/")
     assert error.reason == "private-address" and "127.0.0.1" in error.detail
     assert asked == ["rebind.example", "rebind.example"]
 
@@ -155,9 +167,9 @@ def test_redact_url() -> None:
     assert "page=2" in redacted and "access_token=REDACTED" in redacted
 
 
-def test_rejects_never_carry_credentials() -> None:
-    for policy in (STRICT, FAST):  # refused by the guard / refused by the (closed) port
-        error = _fetch_reason(policy, "http://user:hunter2@127.0.0.1:9/feed?token=abc123")
+def test_rejects_never_carry_credentials(strict: Fetcher, fetcher: Fetcher) -> None:
+    for f in (strict, fetcher):  # refused by the guard / refused by the (closed) port
+        error = _fetch_reason(f, "http://user:hunter2@127.0.0.1:9/feed?token=abc123")
         assert "hunter2" not in str(error) and "abc123" not in str(error)
         assert "token=REDACTED" in error.detail
 

@@ -47,4 +47,4 @@ def test_url_list_fetches_pages_then_skips_them(server: HTTPServer, fetcher: Fet
 
 def test_missing_list_file_is_a_reject(tmp_path) -> None:
     [item] = iter_urls(str(tmp_path / "nope.txt"), fetcher=None, state=SourceState())
-    assert isinstance(item, Reject) and item.reason == "no-such-file"
+    assert isinstance(item, Reject) and item.reason == "not-found"

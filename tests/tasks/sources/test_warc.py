@@ -97,8 +97,8 @@ def test_garbage_file_is_a_reject_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_missing_files(tmp_path: Path) -> None:
-    assert [r.reason for r in _run(str(tmp_path / "none-*.warc"))[1]] == ["no-such-file"]
-    assert [r.reason for r in _run(str(tmp_path / "absent.warc"))[1]] == ["no-such-file"]
+    assert [r.reason for r in _run(str(tmp_path / "none-*.warc"))[1]] == ["not-found"]
+    assert [r.reason for r in _run(str(tmp_path / "absent.warc"))[1]] == ["not-found"]
 
 
 def test_oversized_record_is_rejected_and_reading_goes_on(tmp_path: Path) -> None:
