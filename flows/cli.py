@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from flows.cli_eval import eval_app
 from flows.output import Format, print_rows, stderr
 
 app = typer.Typer(
@@ -16,6 +17,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(eval_app, name="eval")
 
 WarehouseOpt = Annotated[
     str,
