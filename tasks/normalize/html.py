@@ -23,6 +23,7 @@ from trafilatura.utils import load_html
 from tasks.normalize.html_fields import (
     choose_published,
     choose_title,
+    fold,
     is_site_name,
     looks_like_person,
     language_code,
@@ -96,6 +97,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     canonical_url = _canonical_url(tree, meta, uri)
     site_name = _site_name(meta, objects, article_ld)
     site_names = _site_names(site_name, canonical_url or uri)
+    headings = heading_texts(tree)
     title = choose_title(
         [
             first_meta(meta, "og:title"),
@@ -104,7 +106,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
             clean_text(tree.findtext(".//title")),
             clean_text(article_ld.get("name")),
         ],
-        heading_texts(tree),
+        headings,
         site_names,
     )
     authors = _authors(tree, meta, article_ld, site_names)
@@ -112,7 +114,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     declared_language = _declared_language(tree, meta, article_ld)
     links = _related_links(tree, canonical_url or uri)
 
-    body = _main_text(tree, uri)
+    body = _drop_headline(_main_text(tree, uri), [title, *headings])
     if len(body) < MIN_BODY_CHARS:
         raise RejectError("no-article-text", f"main text has {len(body)} characters (< {MIN_BODY_CHARS})")
     language, language_source = _language(declared_language, body)
@@ -147,6 +149,14 @@ def _main_text(tree: lxml_html.HtmlElement, uri: str | None) -> str:
     if default_text and len(precise_text) < PRECISION_MIN_SHARE * len(default_text):
         return default_text
     return precise_text
+
+
+def _drop_headline(body: str, headlines: list[str | None]) -> str:
+    """The body starts after the headline: an <h1> the extractor kept as first paragraph goes."""
+    first, _, rest = body.partition("\n\n")
+    if rest and fold(first) in {fold(h) for h in headlines if h}:
+        return rest
+    return body
 
 
 def _body_text(text: str) -> str:

@@ -57,7 +57,10 @@ def _site_like(part: str, site_names: list[str]) -> bool:
         name = fold(site)
         if not name:
             continue
-        if folded == name or (name in folded and (len(folded) <= len(name) + 12 or len(folded.split()) <= 5)):
+        if folded == name:
+            return True
+        # containment only for names that cannot be an ordinary word: several words or a host
+        if (" " in name or "." in name) and name in folded and (len(folded) <= len(name) + 12 or len(folded.split()) <= 5):
             return True
         if len(folded) >= 3 and folded in name:
             return True
@@ -73,7 +76,8 @@ def title_variants(title: str, site_names: list[str], depth: int = 0) -> list[tu
         parts = title.split(sep)
         if len(parts) < 2:
             continue
-        site_index = next((i for i, part in enumerate(parts) if _site_like(part, site_names)), None)
+        # the last site-like part first: "Site | Section | Headline" is rarer than "Headline | Site"
+        site_index = next((i for i in reversed(range(len(parts))) if _site_like(parts[i], site_names)), None)
         if site_index is not None:
             kept = sep.join(parts[:site_index] if site_index else parts[1:]).strip()
             if kept:
