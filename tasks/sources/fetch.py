@@ -154,7 +154,7 @@ class Fetcher:
         an unchanged resource returns `not_modified=True` and no content. Raises RejectError.
         """
         result = self._fetch(
-            url, accept=accept, validators=validators, robots=self.policy.respect_robots,
+            url.strip(), accept=accept, validators=validators, robots=self.policy.respect_robots,
             limit=self.policy.max_body_bytes, truncate=False,
         )
         if not result.not_modified and not 200 <= result.status < 300:
@@ -167,9 +167,10 @@ class Fetcher:
     ) -> FetchResult:
         headers = {"Accept": ", ".join(accept)}
         etag, last_modified = validators or (None, None)
-        if etag:
+        # Validators come back from servers; one that is not a legal header value is dropped.
+        if etag and _header_safe(etag):
             headers["If-None-Match"] = etag
-        if last_modified:
+        if last_modified and _header_safe(last_modified):
             headers["If-Modified-Since"] = last_modified
         visited = {url}
         current = url
@@ -236,7 +237,9 @@ class Fetcher:
                         "timeout", f"GET {redact_url(url)}: {type(exc).__name__} ({policy.timeout}s)"
                     ) from None
                 delay, failure = self._backoff(attempt, None), "timeout"
-            except httpx.TransportError as exc:
+            except httpx.InvalidURL as exc:
+                raise RejectError("bad-url", f"{redact_url(url)}: {exc}") from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 if last_try:
                     raise RejectError(
                         "connection-error", f"GET {redact_url(url)}: {type(exc).__name__}: {exc}"
@@ -356,6 +359,10 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _header_safe(value: str) -> bool:
+    return value.isascii() and value.isprintable()
 
 
 def _check_media_type(header: str | None, accept: Collection[str], url: str) -> None:

@@ -42,6 +42,7 @@ SECRET_PARAMS = frozenset(
 _SECRET_HINTS = ("token", "secret", "passw", "signature", "apikey", "api_key")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+_BAD_HOST_CHARS = frozenset('<>"{}|\\^`%/?#@\x00')
 
 
 def private_networks_allowed(env: Mapping[str, str]) -> bool:
@@ -54,16 +55,20 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         netloc = parts.netloc.rpartition("@")[2]
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, "REDACTED" if _is_secret_param(k) else v) for k, v in pairs], safe="/:"
-            )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        # Fragments carry tokens too (OAuth implicit flow: #access_token=...).
+        return urlunsplit(
+            (parts.scheme, netloc, parts.path, _redact_pairs(parts.query), _redact_pairs(parts.fragment))
+        )
     except ValueError:
         # Unparseable input: show nothing that could be a credential.
         return "<unparseable url>"
+
+
+def _redact_pairs(text: str) -> str:
+    if "=" not in text:
+        return text
+    pairs = parse_qsl(text, keep_blank_values=True)
+    return urlencode([(k, "REDACTED" if _is_secret_param(k) else v) for k, v in pairs], safe="/:?")
 
 
 def _is_secret_param(name: str) -> bool:
@@ -132,6 +137,8 @@ def check_url(url: str, *, allow_private: bool) -> tuple[str, int]:
     host = parts.hostname
     if not host:
         raise RejectError("bad-url", f"no host in {redact_url(url)}")
+    if any(c.isspace() or c in _BAD_HOST_CHARS for c in host):
+        raise RejectError("bad-url", f"invalid host name in {redact_url(url)}")
     port = port or (443 if scheme == "https" else 80)
     try:
         resolve_host(host, port, allow_private=allow_private)

@@ -198,3 +198,30 @@ def test_connection_refused(fetcher: Fetcher) -> None:
 def test_non_http_scheme_refused(fetcher: Fetcher) -> None:
     assert _reason(fetcher, "file:///etc/passwd") == "unsupported-scheme"
     assert _reason(fetcher, "ftp://example.com/x") == "unsupported-scheme"
+
+
+def test_robots_crawl_delay_widens_the_interval(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 3\n")
+    server.expect_request("/page").respond_with_data(PAGE, content_type="text/html")
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with Fetcher(replace(FAST, min_host_interval=1.0), sleep=sleep, clock=lambda: now[0]) as f:
+        f.fetch(server.url_for("/page"), accept=HTML_TYPES)
+        f.fetch(server.url_for("/page"), accept=HTML_TYPES)
+    # robots.txt is read first, so both page requests wait out its 3 s Crawl-delay.
+    assert slept == [3.0, 3.0]
+
+
+def test_retry_after_is_honoured_within_the_cap(server: HTTPServer) -> None:
+    server.expect_oneshot_request("/busy").respond_with_data("", status=429, headers={"Retry-After": "2"})
+    server.expect_oneshot_request("/busy").respond_with_data(PAGE, content_type="text/html")
+    slept: list[float] = []
+    policy = replace(FAST, backoff_max=5.0, respect_robots=False)
+    with Fetcher(policy, sleep=slept.append) as f:
+        assert f.fetch(server.url_for("/busy"), accept=HTML_TYPES).content == PAGE
+    assert slept == [2.0]

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from tasks.records import RejectError
@@ -179,3 +181,34 @@ def test_private_networks_allowed_reads_the_given_mapping_only() -> None:
     assert private_networks_allowed({"NEWSFLOW_ALLOW_PRIVATE_NETWORKS": "true"})
     assert not private_networks_allowed({"NEWSFLOW_ALLOW_PRIVATE_NETWORKS": "0"})
     assert not private_networks_allowed({})
+
+
+# Userinfo characters a well-formed URL may carry unescaped ("/?#@[]" would end the authority).
+SECRET_CHARS = st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#@[]\\%&=")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(alphabet=SECRET_CHARS, max_size=12))
+def test_redact_and_check_never_crash_nor_leak(tail: str, secret: str) -> None:
+    url = f"https://user:{secret}@ex.example/{tail}?token={secret}"
+    redacted = redact_url(url)
+    if len(secret) > 3 and secret not in "REDACTED":
+        assert f":{secret}@" not in redacted and f"token={secret}" not in redacted
+    with pytest.raises(RejectError):
+        # A stub resolver answering loopback: no DNS query leaves the machine.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, 1, 6, "", ("127.0.0.1", 0))])
+            check_url(f"http://{tail}/", allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url", ["/a b", "/\u00fc", "/%zz", "/\x00x", "http://[::1", "http://", "http://exa mple.com/",
+            "http://127.0.0.1:99999/", " http://127.0.0.1:9/ "],
+)
+def test_odd_urls_and_validators_reject_cleanly(server: HTTPServer, fetcher: Fetcher, url: str) -> None:
+    target = server.url_for(url) if url.startswith("/") else url
+    for validators in (None, ("\u00fc", "a\r\nb")):
+        try:
+            fetcher.fetch(target, accept=HTML_TYPES, validators=validators)
+        except RejectError as exc:
+            assert exc.reason in {"http-404", "bad-url", "connection-error"}
