@@ -177,3 +177,13 @@ def test_not_a_feed_is_rejected(server: HTTPServer, fetcher: Fetcher) -> None:
 
 def test_text_length_ignores_markup() -> None:
     assert text_length("<p>a &amp; <b>b</b></p>\n<div>  c </div>") == len("a & b c")
+
+
+def test_fetch_log_rows_fit_the_warehouse_schema(server: HTTPServer, fetcher: Fetcher) -> None:
+    from warehouse.schemas import FETCH_LOG, to_table
+
+    state = SourceState()
+    _run(serve_feed(server, "rss", [*ENTRIES, Entry("four", "Four")]), fetcher, state)
+    table = to_table(FETCH_LOG, [{**row, "load_id": "L1"} for row in state.fetch_log])
+    assert table.num_rows == len(state.fetch_log) == 5
+    assert SourceState.from_fetch_log(table.to_pylist()).seen_urls == state.seen_urls
