@@ -16,6 +16,7 @@ from tasks.dedup.batch import dedup_task, fingerprint_task
 from tasks.ingest import documents_table, read_paths_task, rejects_table
 from tasks.normalize.batch import normalize_task
 from tasks.records import Reject
+from warehouse.faults import checkpoint
 from warehouse.lookups import load_dedup_context, stored_keys
 from warehouse.publish import publish_tables
 from warehouse.store import Warehouse
@@ -39,14 +40,18 @@ def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREH
     load_id = new_load_id(started)
     wh = Warehouse(warehouse)
     raws, rejects = read_paths_task(paths or ["seeds"], source)
+    checkpoint("ingest")
     documents = documents_table(raws, load_id)
     documents = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
     normalized = normalize_task(documents, load_id)
+    checkpoint("normalize")
     rejects = rejects + normalized.rejects
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
     with wh.writing():
+        checkpoint("locked")
         wh.start_load(load_id, _flow_run_id(), started)
+        checkpoint("started")
         con = connect(wh, read_only=False)
         stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
@@ -57,6 +62,7 @@ def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREH
         context = load_dedup_context(con, fingerprints)
         con.close()
         deduped = dedup_task(articles, fingerprints, context, started, load_id)
+        checkpoint("dedup")
         written = publish_task(wh, {
             "documents": documents,
             "articles": articles.drop_columns(["fetched_at"]),
@@ -67,7 +73,9 @@ def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREH
             "rejects": rejects_table(rejects, load_id),
         })
         counts = {"inputs": len(raws), **summarize(documents, articles, deduped, set(context.stories), rejects, written)}
+        checkpoint("commit")
         wh.commit_load(load_id, _flow_run_id(), started, counts)
+        checkpoint("committed")
         write_catalog(wh)
     logger.info("load %s committed: %s", load_id, counts)
     return {"load_id": load_id, **counts}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from warehouse.faults import checkpoint
 from warehouse.schemas import TABLES
 from warehouse.store import Warehouse
 
@@ -26,5 +27,6 @@ def publish_tables(warehouse: Warehouse, batches: dict[str, pa.Table]) -> dict[s
         if batch is None:
             continue
         spec = TABLES[name]
+        checkpoint(f"publish:{name}")
         written[name] = warehouse.append(spec, batch) if spec.versioned else warehouse.append_new(spec, batch)
     return written

@@ -19,6 +19,7 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
+from warehouse.faults import checkpoint
 from warehouse.lock import warehouse_lock
 from warehouse.schemas import LOADS, TABLES, TableSpec
 
@@ -144,6 +145,7 @@ class Warehouse:
             table = self.delta(name)
             if table is None:
                 continue
+            checkpoint(f"cleanup:{name}")
             metrics = table.delete(predicate)
             if metrics.get("num_deleted_rows"):
                 removed[name] = metrics["num_deleted_rows"]
