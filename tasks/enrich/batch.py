@@ -7,6 +7,10 @@ English-only, and their output on other languages is confident noise — entity 
 and a vector that would be wrong are worse than none. `languages.enriched_with` records
 which steps ran for each article.
 
+Offsets (entities.start/end, quotes.start/end) index the original `body`; `entities.text` is
+the mention with its whitespace collapsed (a mention cut by a stray paragraph break in the
+body, "RIA\n\nNovosti", reads "RIA Novosti").
+
 Parallelism on 2 cores (measured in benchmarks/bench_enrich.py): embedding inference
 (onnxruntime, releases the GIL) runs in a background thread while the main thread does NER,
 quotes, geo, keywords and tone. A spawn process pool is available (`parallel="processes"`)
@@ -16,12 +20,11 @@ Rust runtime in the parent does not survive it.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
-
-import multiprocessing
 
 import pyarrow as pa
 
@@ -43,14 +46,36 @@ Parallel = Literal["serial", "threads", "processes"]
 
 @dataclass
 class StepTimes:
-    """Seconds spent per step (wall time of that step in the calling thread)."""
+    """Wall and CPU seconds per step, CPU measured on the thread that ran the step.
+
+    CPU time says what a step costs even when other processes share the cores (wall time
+    then mostly measures the neighbours).
+    """
 
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    _cpu: float = field(default_factory=time.thread_time)
 
     def add(self, step: str, since: float) -> float:
-        now = time.perf_counter()
-        self.seconds[step] = self.seconds.get(step, 0.0) + now - since
+        now, cpu = time.perf_counter(), time.thread_time()
+        self.record(step, now - since, cpu - self._cpu)
+        self._cpu = cpu
         return now
+
+    def record(self, step: str, wall: float, cpu: float) -> None:
+        self.seconds[step] = self.seconds.get(step, 0.0) + wall
+        self.cpu_seconds[step] = self.cpu_seconds.get(step, 0.0) + cpu
+
+    def merge(self, other: "StepTimes") -> None:
+        for step, wall in other.seconds.items():
+            self.record(step, wall, other.cpu_seconds.get(step, 0.0))
+
+
+def _timed_embed(texts: list[str], threads: int, max_windows: int):
+    """embed_texts plus its own wall and thread CPU seconds (for the background thread)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    vectors = embed_texts(texts, threads, max_windows)
+    return vectors, time.perf_counter() - wall, time.thread_time() - cpu
 
 
 def enrich_articles(
@@ -76,19 +101,19 @@ def enrich_articles(
         merged = {name: [r for part in parts for r in part[0][name]] for name in TABLES}
         if timings is not None:
             for part in parts:
-                for step, sec in part[1].items():
-                    timings.seconds[step] = timings.seconds.get(step, 0.0) + sec
+                timings.merge(part[1])
     else:
-        merged, seconds = _enrich_rows(rows, load_id, parallel, max_windows, 0)
+        # Threads: inference gets one core, NER/YAKE the other; serial: inference gets both.
+        onnx_threads = 1 if parallel == "threads" else 0
+        merged, seconds = _enrich_rows(rows, load_id, parallel, max_windows, onnx_threads)
         if timings is not None:
-            for step, sec in seconds.items():
-                timings.seconds[step] = timings.seconds.get(step, 0.0) + sec
+            timings.merge(seconds)
     return {name: schemas.to_table(schemas.TABLES[name], merged[name]) for name in TABLES}
 
 
 def _enrich_rows(
     rows: list[dict], load_id: str, parallel: Parallel, max_windows: int, onnx_threads: int
-) -> tuple[dict[str, list[dict]], dict[str, float]]:
+) -> tuple[dict[str, list[dict]], StepTimes]:
     """The whole enrichment of plain row dicts; also the unit of work of a pool worker."""
     times = StepTimes()
     out: dict[str, list[dict]] = {name: [] for name in TABLES}
@@ -110,7 +135,7 @@ def _enrich_rows(
     texts = [cleaned[i].text for i in english]
     if parallel == "threads":
         executor = ThreadPoolExecutor(1, thread_name_prefix="embed")
-        embed_job = executor.submit(embed_texts, texts, onnx_threads, max_windows)
+        embed_job = executor.submit(_timed_embed, texts, onnx_threads, max_windows)
         executor.shutdown(wait=False)
 
     entity_lists = extract_entities_batch(texts)
@@ -139,12 +164,17 @@ def _enrich_rows(
             "negative": tone.negative, "polarity": tone.polarity, "load_id": load_id,
         })
     t = times.add("tone", t)
-    vectors = embed_job.result() if embed_job else embed_texts(texts, onnx_threads, max_windows)
-    t = times.add("embeddings_wait" if embed_job else "embeddings", t)
+    if embed_job:
+        vectors, wall, cpu = embed_job.result()
+        t = times.add("embeddings_wait", t)
+        times.record("embeddings", wall, cpu)  # ran beside the steps above
+    else:
+        vectors = embed_texts(texts, onnx_threads, max_windows)
+        t = times.add("embeddings", t)
     for i, vector in zip(english, vectors):
         if cleaned[i].text.strip():
             out["embeddings"].append({"article_id": rows[i]["article_id"], "vector": vector.tolist(), "load_id": load_id})
-    return out, times.seconds
+    return out, times
 
 
 def _entity_rows(article_id: str, clean, entities, load_id: str) -> list[dict]:

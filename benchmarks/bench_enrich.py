@@ -1,0 +1,144 @@
+"""Benchmark enrich_articles on N articles built from the seed bodies; prints a JSON report.
+
+    .venv/bin/python benchmarks/bench_enrich.py --n 200 [--mode threads|serial|processes|all]
+                                                [--max-windows 8]
+
+Articles are variants of the two seed stories: paragraphs dropped and reordered, names and
+places swapped, so every body differs. Model loading is timed apart from the run (a pipeline
+process loads once and enriches many batches). Peak RSS comes from resource.getrusage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tasks.enrich.batch import StepTimes, enrich_articles  # noqa: E402
+from tasks.enrich.embeddings import MAX_WINDOWS, load_embedder  # noqa: E402
+from tasks.enrich.entities import load_nlp  # noqa: E402
+from tasks.enrich.geo import resolve_place  # noqa: E402
+from tasks.enrich.keywords import extract_keywords  # noqa: E402
+from tasks.enrich.language import detect_language  # noqa: E402
+from tasks.enrich.tone import score_tone  # noqa: E402
+
+SWAPS = [
+    ("Putin", "Erdogan"), ("Assad", "Sisi"), ("Syria", "Libya"), ("Cairo", "Tunis"),
+    ("Ankara", "Athens"), ("Trenin", "Kortunov"), ("TASS", "Interfax"), ("Russian", "Turkish"),
+]
+
+
+def seed_bodies() -> list[str]:
+    bodies = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        lines = [l for l in raw.splitlines() if not l.startswith(("#", "**", "Original url", "<http", "http"))]
+        bodies.append(re.sub(r"\[([^\]]*)\]\(#\)", r"\1", "\n".join(lines)).strip())
+    return bodies
+
+
+def build_articles(n: int, seed: int = 7) -> pa.Table:
+    """n distinct article bodies: seed variants with dropped/reordered paragraphs and swapped names."""
+    rng = random.Random(seed)
+    bases = seed_bodies()
+    bodies = []
+    for i in range(n):
+        paragraphs = [p for p in bases[i % len(bases)].split("\n\n") if p.strip()]
+        keep = max(4, int(len(paragraphs) * rng.uniform(0.6, 1.0)))
+        head, rest = paragraphs[:2], paragraphs[2:]
+        rng.shuffle(rest)
+        body = "\n\n".join(head + rest[: keep - 2])
+        for old, new in rng.sample(SWAPS, rng.randint(0, 4)):
+            body = body.replace(old, new)
+        bodies.append(body + f"\n\nStory {i}.")
+    return pa.table({
+        "article_id": [f"bench-{i:05d}" for i in range(n)],
+        "body": bodies,
+        "language": [None] * n,
+        "title": [b.split("\n", 1)[0][:80] for b in bodies],
+    })
+
+
+def load_models() -> float:
+    started = time.perf_counter()
+    detect_language("warm up the language identifier")
+    load_nlp()
+    load_embedder(0)
+    resolve_place("Syria")
+    extract_keywords("warm up yake with a sentence")
+    score_tone("warm up vader.")
+    return time.perf_counter() - started
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run(articles: pa.Table, mode: str, max_windows: int) -> dict:
+    timings = StepTimes()
+    load_before = os.getloadavg()[0]
+    cpu_before = _cpu_seconds()
+    started = time.perf_counter()
+    tables = enrich_articles(articles, "bench", parallel=mode, workers=2, max_windows=max_windows, timings=timings)
+    elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
+    n = articles.num_rows
+    # Per-step seconds are summed over workers in "processes" mode; in "threads" mode the
+    # embedding runs beside the other steps, so only its leftover wait shows.
+    return {
+        "mode": mode,
+        "max_windows": max_windows,
+        "articles": n,
+        "seconds": round(elapsed, 2),
+        "articles_per_s": round(n / elapsed, 2),
+        "cpu_seconds": round(cpu, 2),
+        # What 2 uncontended cores would give if the work split evenly: a ceiling, not a measurement.
+        "articles_per_cpu_s_x2": round(2 * n / cpu, 2),
+        "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "step_seconds": {k: round(v, 2) for k, v in timings.seconds.items()},
+        "step_articles_per_s": {k: round(n / v, 1) for k, v in timings.seconds.items() if v > 0},
+        "step_cpu_ms_per_article": {k: round(1000 * v / n, 1) for k, v in timings.cpu_seconds.items()},
+        "rows": {name: t.num_rows for name, t in tables.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--mode", default="threads", choices=["threads", "serial", "processes", "all"])
+    parser.add_argument("--max-windows", type=int, default=MAX_WINDOWS)
+    args = parser.parse_args()
+    articles = build_articles(args.n)
+    body_chars = sum(len(b) for b in articles.column("body").to_pylist()) / args.n
+    report = {
+        "cpus": os.cpu_count(),
+        "n": args.n,
+        "mean_body_chars": round(body_chars),
+        "model_load_seconds": round(load_models(), 2),
+        "runs": [],
+    }
+    # Unmeasured warm-up batch: first-call costs (YAKE/VADER lazy tables, ORT arenas).
+    enrich_articles(articles.slice(0, 4), "warmup", parallel="serial")
+    modes = ["serial", "threads", "processes"] if args.mode == "all" else [args.mode]
+    for mode in modes:
+        report["runs"].append(run(articles, mode, args.max_windows))
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    report["peak_rss_children_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
