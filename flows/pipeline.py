@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
@@ -12,12 +13,16 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.config import SourceConfig
 from tasks.dedup.batch import dedup_task, fingerprint_task
 from tasks.ingest import documents_table, read_paths_task, rejects_table
 from tasks.normalize.batch import normalize_task
 from tasks.records import Reject
+from tasks.sources.base import SourceState
+from tasks.sources.collect import collect_source_task, fetch_log_table
+from tasks.sources.netguard import private_networks_allowed
 from warehouse.faults import checkpoint
-from warehouse.lookups import load_dedup_context, stored_keys
+from warehouse.lookups import fetch_log_rows, load_dedup_context, stored_keys
 from warehouse.publish import publish_tables
 from warehouse.store import Warehouse
 from warehouse.views import connect, write_catalog
@@ -33,13 +38,31 @@ def new_load_id(now: datetime) -> str:
 
 
 @flow(name="news-pipeline", log_prints=False)
-def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREHOUSE, source: str = "files") -> dict:
-    """Ingest files and folders into the warehouse; returns the run's counts."""
+def news_pipeline(
+    paths: list[str] | None = None,
+    warehouse: str = DEFAULT_WAREHOUSE,
+    source: str = "files",
+    source_config: SourceConfig | None = None,
+    allow_private_networks: bool = False,
+) -> dict:
+    """Ingest a configured source (`source_config`), or files and folders (`paths`), into the
+    warehouse; returns the run's counts. Private networks are allowed when the source, this
+    parameter or NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 (in the flow's environment) says so."""
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     load_id = new_load_id(started)
     wh = Warehouse(warehouse)
-    raws, rejects = read_paths_task(paths or ["seeds"], source)
+    fetch_log: list[dict] = []
+    skipped: dict[str, int] = {}
+    if source_config is not None:
+        source = source_config.name
+        allow = allow_private_networks or private_networks_allowed(os.environ)
+        # Outside the writer lock: fetching may take minutes and must not block other runs.
+        state = SourceState.from_fetch_log(_previous_fetch_log(wh, source))
+        collected = collect_source_task(source_config.spec(allow_private_networks=allow, now=started), state)
+        raws, rejects, fetch_log, skipped = collected.documents, collected.rejects, collected.fetch_log, collected.skipped
+    else:
+        raws, rejects = read_paths_task(paths or ["seeds"], source)
     checkpoint("ingest")
     documents = documents_table(raws, load_id)
     documents = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
@@ -57,6 +80,9 @@ def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREH
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
         articles = normalized.articles.filter(pc.is_in(normalized.articles.column("document_id"), documents.column("document_id")))
         articles = articles.append_column("fetched_at", _fetched_at(articles, documents))
+        new_docs = set(documents.column("document_id").to_pylist())
+        # another run may have stored some of these documents since we read them: their rejects are its
+        rejects = [r for r in rejects if r.document_id is None or r.document_id in new_docs]
         links = normalized.links.filter(pc.is_in(normalized.links.column("article_id"), articles.column("article_id")))
         fingerprints = fingerprint_task(articles, load_id)
         context = load_dedup_context(con, fingerprints)
@@ -71,8 +97,10 @@ def news_pipeline(paths: list[str] | None = None, warehouse: str = DEFAULT_WAREH
             "story_members": deduped.members,
             "stories": deduped.stories,
             "rejects": rejects_table(rejects, load_id),
+            "fetch_log": fetch_log_table(fetch_log, load_id),
         })
         counts = {"inputs": len(raws), **summarize(documents, articles, deduped, set(context.stories), rejects, written)}
+        counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
         checkpoint("commit")
         wh.commit_load(load_id, _flow_run_id(), started, counts)
         checkpoint("committed")
@@ -106,6 +134,15 @@ def _drop_stored(wh: Warehouse, documents: pa.Table) -> pa.Table:
     stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
     con.close()
     return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string()))))
+
+
+def _previous_fetch_log(wh: Warehouse, source: str) -> list[dict]:
+    if not wh.files("fetch_log"):
+        return []
+    con = connect(wh)
+    rows = fetch_log_rows(con, source)
+    con.close()
+    return rows
 
 
 def _fetched_at(articles: pa.Table, documents: pa.Table) -> pa.Array:

@@ -46,6 +46,7 @@ class Reject:
     stage: str  # ingest / normalize / dedup / enrich / publish / fetch
     reason: str  # short, stable, groupable: empty-file, binary, undecodable, ...
     detail: str = ""
+    document_id: str | None = None  # set when the bytes were stored in `documents`
 
 
 class RejectError(Exception):

@@ -21,6 +21,9 @@ from tasks.records import ParsedArticle, Reject, RejectError
 from warehouse.schemas import ARTICLES, LINKS
 
 MAX_TEXT_CHARS = 5_000_000  # an article body past this is a data dump, not news
+# No encoding we decode spends more than 4 bytes on a character: past this the text is surely too
+# long, and saying so before decoding spares a copy and an ftfy pass over a data dump.
+MAX_CONTENT_BYTES = 4 * MAX_TEXT_CHARS
 
 
 @dataclass
@@ -37,10 +40,14 @@ def article_id(document_id: str, index: int = 0) -> str:
 
 def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
     """Every article a document holds (one, or one per JSON record); failures come back as RejectError."""
+    if len(content) > MAX_CONTENT_BYTES:
+        raise RejectError("too-large", f"{len(content)} bytes > limit {MAX_CONTENT_BYTES} (at most {MAX_TEXT_CHARS} characters of text)")
     text = decode_text(content)
     if len(text) > MAX_TEXT_CHARS:
         raise RejectError("too-large", f"{len(text)} characters of text > limit {MAX_TEXT_CHARS}")
     fmt = detect_format(text)
+    if fmt == "xml":
+        raise RejectError("not-an-article", "an XML document (feed, sitemap or data), not an article: read feeds and sitemaps with their own source kinds")
     if fmt in ("json", "jsonl"):
         out: list[ParsedArticle | RejectError] = []
         for index, record, error in iter_json_records(text, fmt):
@@ -52,6 +59,8 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
             except RejectError as exc:
                 exc.detail = f"record {index}: {exc.detail}"
                 out.append(exc)
+        if not out:
+            raise RejectError("bad-json", "the JSON document holds no records")
         return out
     if fmt == "html":
         from tasks.normalize.html import parse_html  # trafilatura is heavy: import on first HTML page
@@ -73,14 +82,16 @@ def normalize_documents(documents: pa.Table, load_id: str) -> NormalizeResult:
         try:
             parsed = parse_document(doc["content"], uri)
         except RejectError as exc:
-            rejects.append(Reject(uri=uri, stage="normalize", reason=exc.reason, detail=exc.detail))
+            rejects.append(Reject(uri=uri, stage="normalize", reason=exc.reason, detail=exc.detail, document_id=doc["document_id"]))
             continue
         except Exception as exc:  # a parser bug must not sink the run; it is recorded and visible
-            rejects.append(Reject(uri=uri, stage="normalize", reason="parser-error", detail=f"{type(exc).__name__}: {exc}"))
+            detail = f"{type(exc).__name__}: {exc}"
+            rejects.append(Reject(uri=uri, stage="normalize", reason="parser-error", detail=detail, document_id=doc["document_id"]))
             continue
         for index, item in enumerate(parsed):
             if isinstance(item, RejectError):
-                rejects.append(Reject(uri=f"{uri}#{index}" if len(parsed) > 1 else uri, stage="normalize", reason=item.reason, detail=item.detail))
+                where = f"{uri}#{index}" if len(parsed) > 1 else uri
+                rejects.append(Reject(uri=where, stage="normalize", reason=item.reason, detail=item.detail, document_id=doc["document_id"]))
                 continue
             row = article_row(item, doc, article_id(doc["document_id"], index), load_id)
             article_rows.append(row)
