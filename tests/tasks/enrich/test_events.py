@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from event_samples import OTHER_EVENT, SAME_EVENT, UNRELATED
+from .event_samples import OTHER_EVENT, SAME_EVENT, UNRELATED
 from tasks.enrich.embeddings import embed_texts
 from tasks.enrich.events import StoryVector, event_id_for, group_events
 
