@@ -8,7 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from flows import cli_maintenance
 from flows.cli_eval import eval_app
+from flows.cli_sources import ConfigOpt, read_config, register, resolve_warehouse
+from flows.config import DEFAULT_CONFIG
 from flows.output import Format, print_rows, stderr
 
 app = typer.Typer(
@@ -19,6 +22,7 @@ app = typer.Typer(
 )
 
 app.add_typer(eval_app, name="eval")
+cli_maintenance.register(app)
 
 WarehouseOpt = Annotated[
     str,
@@ -29,24 +33,56 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 
 @app.command()
 def run(
-    sources: Annotated[Optional[list[str]], typer.Argument(help="Files or folders to ingest (default: seeds/).")] = None,
-    warehouse: WarehouseOpt = "data/warehouse",
+    sources: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Configured source names, URLs, files or folders (default: seeds/)."),
+    ] = None,
+    warehouse: Annotated[
+        Optional[str],
+        typer.Option("--warehouse", "-w", envvar="NEWSFLOW_WAREHOUSE", help="Warehouse root (default: the config's [warehouse] root, else data/warehouse)."),
+    ] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    kind: Annotated[Optional[str], typer.Option(help="Read every URL/path argument as this kind: feed, sitemap, urls, warc, page, folder.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Run the news-pipeline flow over files and folders and print a summary.
+    """Run the news-pipeline flow over sources, URLs, files or folders and print a summary.
+
+    One run per configured source or URL; files and folders are read together in one run.
+
+    A URL is fetched as one page (read as a feed when served as RSS/Atom/JSON Feed, or when its
+    path looks like one: /feed, .rss, .atom, feed.xml); --kind overrides the guess.
+    Private addresses are refused unless NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 or the source allows them.
 
     [b]Examples[/b]
 
       newsflow run                      # the two seed documents
+      newsflow run moscow-times         # a source from newsflow.toml
+      newsflow run https://example.com/news/article.html
       newsflow run ~/news/drop --warehouse /data/wh
     """
-    from flows.pipeline import news_pipeline
+    import os
 
-    paths = sources or [str(_default_seeds())]
-    with stderr.status(f"running news-pipeline over {', '.join(paths)} ..."):
-        summary = news_pipeline(paths=paths, warehouse=warehouse)
-    _print_summary(summary, warehouse, fmt)
-    if summary["inputs"] == 0:
+    from flows.pipeline import news_pipeline
+    from flows.targets import TargetError, plan_runs
+    from tasks.sources.netguard import private_networks_allowed
+
+    cfg = read_config(config, required=False)
+    root = resolve_warehouse(warehouse, cfg)
+    try:
+        plans = plan_runs(sources or [str(_default_seeds())], cfg, kind=kind)
+    except TargetError as exc:
+        stderr.print(f"[red]cannot run[/red]: {exc}")
+        raise typer.Exit(2) from None
+    allow_private = private_networks_allowed(os.environ)
+    unreadable = []
+    for plan in plans:
+        with stderr.status(f"running news-pipeline over {plan.label} ..."):
+            summary = news_pipeline(warehouse=root, allow_private_networks=allow_private, **plan.flow_kwargs())
+        _print_summary(summary, root, fmt)
+        # A source with nothing new is fine; nothing read while inputs were rejected is not.
+        if summary["inputs"] == 0 and (plan.source_config is None or summary["rejects"] > 0):
+            unreadable.append(plan.label)
+    if unreadable and len(unreadable) == len(plans):
         stderr.print("[red]nothing could be read[/red]: every input was rejected (see the rejects table)")
         raise typer.Exit(1)
 
@@ -56,6 +92,7 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL over the warehouse views (read-only).")],
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Query the warehouse as it was: a version from `newsflow history`, an ISO timestamp or a load_id.")] = None,
 ) -> None:
     """Run read-only SQL over the warehouse views.
 
@@ -63,10 +100,11 @@ def sql(
 
       newsflow sql "select title, article_count from stories order by article_count desc limit 10"
       newsflow sql "select count(*) from stories" --format json
+      newsflow sql "select count(*) from articles" --as-of 3
     """
     import duckdb
 
-    con = _connect(warehouse)
+    con = _connect(warehouse, as_of)
     try:
         result = con.execute(query)
     except duckdb.Error as exc:
@@ -104,7 +142,8 @@ def show(
     con = _connect(warehouse)
     story = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id = ?", [story_id])
     columns = [d[0] for d in story.description]
-    row = story.fetchone()
+    found = story.fetchall()
+    row = found[0] if found else None
     if row is None:
         merged = con.execute("SELECT merged_into FROM story_merges WHERE story_id = ?", [story_id]).fetchone()
         hint = f" It was merged into {merged[0]}." if merged else " List stories with `newsflow stories`."
@@ -141,14 +180,22 @@ def show(
     print_rows(link_cols, link_rows, fmt, title="Links")
 
 
-def _connect(warehouse: str):
+def _connect(warehouse: str, as_of: str | None = None):
+    from warehouse.maintenance import resolve_as_of
     from warehouse.store import Warehouse
     from warehouse.views import connect
 
     if "://" not in warehouse and not Path(warehouse).exists():
         stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
         raise typer.Exit(1)
-    return connect(Warehouse(warehouse))
+    wh = Warehouse(warehouse)
+    if as_of is None:
+        return connect(wh)
+    try:
+        return connect(wh, as_of=resolve_as_of(wh, as_of))
+    except ValueError as exc:
+        stderr.print(f"[red]--as-of[/red]: {exc}")
+        raise typer.Exit(2) from None
 
 
 def _default_seeds() -> Path:
@@ -175,6 +222,9 @@ def _print_summary(summary: dict, warehouse: str, fmt: Format) -> None:
     ]
     rows += [(f"  rejected: {reason}", n) for reason, n in sorted(summary["rejects_by_reason"].items())]
     print_rows(["", "count"], rows, fmt, title=f"newsflow run → {warehouse} (load {summary['load_id']})")
+
+
+register(app)  # sources, serve, trigger (flows/cli_sources.py)
 
 
 def main() -> None:

@@ -120,7 +120,7 @@ class Warehouse:
         files = self.files("loads")
         if not files:
             return set()
-        rows = duckdb.sql(f"SELECT DISTINCT load_id FROM read_parquet({_sql_list(files)}) WHERE status = 'committed'").fetchall()
+        rows = query(f"SELECT DISTINCT load_id FROM read_parquet({_sql_list(files)}) WHERE status = 'committed'")
         return {r[0] for r in rows}
 
     def remove_uncommitted(self) -> dict[str, int]:
@@ -130,10 +130,10 @@ class Warehouse:
             return {}
         dead = [
             r[0]
-            for r in duckdb.sql(
+            for r in query(
                 f"SELECT load_id FROM read_parquet({_sql_list(files)}) GROUP BY load_id "
                 "HAVING NOT bool_or(status = 'committed')"
-            ).fetchall()
+            )
         ]
         removed: dict[str, int] = {}
         if not dead:
@@ -210,6 +210,15 @@ def _load_row(load_id, flow_run_id, started_at, finished_at, status, counts) -> 
         "status": status,
         "counts": json.dumps(counts, sort_keys=True, default=str),
     }
+
+
+def query(sql: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a private connection (never DuckDB's shared default connection)."""
+    con = duckdb.connect()
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 def _local_path(uri: str) -> str:

@@ -1,0 +1,121 @@
+"""Keeping a long-lived warehouse small and fast: compaction, superseded versions, vacuum, time travel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+from deltalake import write_deltalake
+
+from warehouse.schemas import TABLES
+from warehouse.store import Warehouse, _sql_list, query
+from warehouse.views import write_catalog
+
+DEFAULT_RETENTION_HOURS = 168  # Delta's default: a reader may hold a file list for up to a week
+
+
+def compact(warehouse: Warehouse) -> dict[str, dict]:
+    """Merge small files of every table (Delta optimize) and drop superseded story versions.
+
+    Holds the writer lock, so no run writes meanwhile; readers keep seeing the same rows.
+    """
+    report: dict[str, dict] = {}
+    with warehouse.writing():
+        for spec in TABLES.values():
+            table = warehouse.delta(spec.name)
+            if table is None:
+                continue
+            pruned = prune_superseded(warehouse, spec.name) if spec.versioned else 0
+            table = warehouse.delta(spec.name)
+            metrics = table.optimize.compact()
+            report[spec.name] = {
+                "files_removed": metrics.get("numFilesRemoved", 0),
+                "files_added": metrics.get("numFilesAdded", 0),
+                "superseded_rows_dropped": pruned,
+                "files_now": len(warehouse.files(spec.name)),
+            }
+        write_catalog(warehouse)
+    return report
+
+
+def prune_superseded(warehouse: Warehouse, name: str) -> int:
+    """Rewrite a versioned table with only the newest committed version of each key (one atomic commit)."""
+    spec = TABLES[name]
+    files = warehouse.files(name)
+    loads = warehouse.files("loads")
+    if not files or not loads:
+        return 0
+    keys = ", ".join(f't."{k}"' for k in spec.key)
+    con = duckdb.connect()
+    before = con.execute(f"SELECT count(*) FROM read_parquet({_sql_list(files)})").fetchall()[0][0]
+    latest = con.sql(
+        f"""
+        WITH committed AS (SELECT load_id, max(finished_at) AS at FROM read_parquet({_sql_list(loads)})
+                           WHERE status = 'committed' GROUP BY load_id)
+        SELECT t.* FROM read_parquet({_sql_list(files)}, union_by_name = true) t JOIN committed c USING (load_id)
+        QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY c.at DESC, t.load_id DESC) = 1
+        """
+    ).to_arrow_table()
+    con.close()
+    if latest.num_rows == before:
+        return 0
+    stored = pa.schema(warehouse.delta(name).schema())
+    write_deltalake(warehouse.table_uri(name), latest.select(stored.names).cast(stored), mode="overwrite",
+                    storage_options=warehouse.storage_options)
+    return before - latest.num_rows
+
+
+def vacuum(warehouse: Warehouse, retention_hours: int = DEFAULT_RETENTION_HOURS, dry_run: bool = False) -> dict[str, int]:
+    """Delete files no table version newer than the retention still references. Returns files per table."""
+    out: dict[str, int] = {}
+    with warehouse.writing():
+        for spec in TABLES.values():
+            table = warehouse.delta(spec.name)
+            if table is None:
+                continue
+            removed = table.vacuum(retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False)
+            out[spec.name] = len(removed)
+    return out
+
+
+def resolve_as_of(warehouse: Warehouse, value: str) -> datetime:
+    """`--as-of` accepts a `loads` table version (an integer), an ISO timestamp or a load_id."""
+    value = value.strip()
+    if value.isdigit():
+        return _loads_version_time(warehouse, int(value))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except ValueError:
+        pass
+    for version, load_id, _finished, _counts in history(warehouse):
+        if load_id == value:
+            return _loads_version_time(warehouse, version)
+    raise ValueError(f"--as-of {value!r} is not a loads version, an ISO timestamp or a committed load_id (see `newsflow history`)")
+
+
+def _loads_version_time(warehouse: Warehouse, version: int) -> datetime:
+    loads = warehouse.delta("loads")
+    for entry in loads.history() if loads is not None else []:
+        if entry["version"] == version:
+            return datetime.fromtimestamp(entry["timestamp"] / 1000, tz=timezone.utc)
+    raise ValueError(f"no loads version {version}; `newsflow history` lists them")
+
+
+def history(warehouse: Warehouse) -> list[tuple]:
+    """Committed loads with the `loads` table version that recorded each: the handles for --as-of."""
+    loads = warehouse.delta("loads")
+    if loads is None:
+        return []
+    versions = sorted((e["version"], e["timestamp"]) for e in loads.history())
+    files = warehouse.files("loads")
+    rows = query(
+        f"SELECT load_id, finished_at, counts FROM read_parquet({_sql_list(files)}) WHERE status = 'committed' ORDER BY finished_at"
+    )
+    out = []
+    for load_id, finished, counts in rows:
+        ms = finished.timestamp() * 1000
+        version = next((v for v, ts in versions if ts >= ms), versions[-1][0])
+        out.append((version, load_id, finished, counts))
+    return out
