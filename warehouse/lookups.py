@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pyarrow as pa
 
@@ -74,3 +76,34 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     con.unregister("_members")
     context.articles = {row["article_id"]: row for row in metas.to_pylist()}
     return context
+
+
+def fetch_log_rows(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
+    """Committed fetch_log rows of one source (oldest first): what `SourceState.from_fetch_log` needs."""
+    result = con.execute(
+        "SELECT source, url, etag, last_modified, status, fetched_at, document_id FROM fetch_log "
+        "WHERE source = ? ORDER BY fetched_at NULLS FIRST",
+        [source],
+    )
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row)) for row in result.fetchall()]
+
+
+def source_activity(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per source: its last committed run (finished_at, counts), documents stored, last fetch time."""
+    last = con.execute(
+        """
+        SELECT json_extract_string(counts, '$.source') AS source, load_id, finished_at, status, counts
+        FROM loads WHERE status = 'committed' AND json_extract_string(counts, '$.source') IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1
+        """
+    ).fetchall()
+    activity: dict[str, dict] = {
+        source: {"load_id": load_id, "finished_at": finished, "status": status, "counts": json.loads(counts or "{}")}
+        for source, load_id, finished, status, counts in last
+    }
+    for source, documents in con.execute("SELECT source, count(*) FROM documents GROUP BY source").fetchall():
+        activity.setdefault(source, {})["documents"] = documents
+    for source, fetched in con.execute("SELECT source, max(fetched_at) FROM fetch_log GROUP BY source").fetchall():
+        activity.setdefault(source, {})["last_fetch"] = fetched
+    return activity

@@ -1,0 +1,178 @@
+"""`newsflow sources`, `newsflow serve`, `newsflow trigger`: configured sources, schedules, manual runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from flows.config import DEFAULT_CONFIG, DEFAULT_WAREHOUSE, ConfigError, NewsflowConfig, load_config
+from flows.output import Format, print_rows, stderr
+
+ConfigOpt = Annotated[
+    str,
+    typer.Option("--config", "-c", envvar="NEWSFLOW_CONFIG", help="Sources config (TOML)."),
+]
+OptionalWarehouseOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--warehouse", "-w", envvar="NEWSFLOW_WAREHOUSE",
+        help="Warehouse root folder (or s3:// URI); default: [warehouse] root of the config, else data/warehouse.",
+    ),
+]
+
+
+def read_config(path: str, *, required: bool) -> NewsflowConfig:
+    """The config at `path`, or exit 2 with the config error."""
+    try:
+        # The default file is optional for commands that also work without sources.
+        return load_config(path, required=required or path != DEFAULT_CONFIG)
+    except ConfigError as exc:
+        stderr.print(f"[red]bad config[/red]: {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def resolve_warehouse(cli_value: str | None, config: NewsflowConfig) -> str:
+    """--warehouse / NEWSFLOW_WAREHOUSE, else the config's [warehouse] root, else data/warehouse."""
+    return cli_value or config.warehouse.root or DEFAULT_WAREHOUSE
+
+
+def sources(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    warehouse: OptionalWarehouseOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """List configured sources: kind, schedule, enabled, last run, its status and new articles.
+
+    [b]Examples[/b]
+
+      newsflow sources
+      newsflow sources --config /etc/newsflow.toml --format json
+    """
+    cfg = read_config(config, required=True)
+    root = resolve_warehouse(warehouse, cfg)
+    activity = _activity(root)
+    rows = []
+    for s in cfg.sources:
+        seen = activity.get(s.name, {})
+        counts = seen.get("counts", {})
+        rows.append((
+            s.name, s.kind, s.schedule, s.enabled, seen.get("finished_at"), seen.get("status"),
+            counts.get("articles"), counts.get("rejects"), seen.get("documents", 0), s.location,
+        ))
+    columns = ["name", "kind", "schedule", "enabled", "last_run", "status", "new_articles", "rejects", "documents", "location"]
+    print_rows(columns, rows, fmt, title=f"Sources in {config}")
+
+
+def serve(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    warehouse: OptionalWarehouseOpt = None,
+    host: Annotated[str, typer.Option(help="Address of the Prefect server newsflow starts.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the Prefect server newsflow starts (or finds running).")] = 4200,
+) -> None:
+    """Serve one scheduled deployment per enabled source on a Prefect server (Ctrl-C stops).
+
+    Starts `prefect server start` on HOST:PORT unless PREFECT_API_URL names a server or one
+    already answers there. Deployments are named news-pipeline/SOURCE.
+
+    [b]Examples[/b]
+
+      newsflow serve                          # newsflow.toml in this folder
+      newsflow serve --config feeds.toml --port 4300
+    """
+    from flows.serve import ServerError, deployment_name, serve_sources
+
+    cfg = read_config(config, required=True)
+    if not cfg.enabled_sources():
+        stderr.print(f"[red]nothing to serve[/red]: {config} has no enabled [[sources]]")
+        raise typer.Exit(2)
+    root = resolve_warehouse(warehouse, cfg)
+    home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    log_file = home / "newsflow-server.log"
+
+    def ready(api_url: str, deployments: list) -> None:
+        stderr.print(f"Prefect API {api_url} (UI at {api_url.removesuffix('/api')}); server log {log_file}")
+        for s in cfg.enabled_sources():
+            stderr.print(f"  serving {deployment_name(s.name)}: {s.schedule}")
+        stderr.print(f"warehouse {root}. Run one now: newsflow trigger SOURCE. Ctrl-C stops.")
+
+    try:
+        serve_sources(cfg, root, host=host, port=port, log_file=log_file, on_ready=ready)
+    except ServerError as exc:
+        stderr.print(f"[red]no Prefect server[/red]: {exc}")
+        raise typer.Exit(1) from None
+    stderr.print("stopped")
+
+
+def trigger(
+    source: Annotated[str, typer.Argument(help="A source name (its deployment is news-pipeline/SOURCE).")],
+    api_url: Annotated[
+        Optional[str],
+        typer.Option("--api-url", envvar="PREFECT_API_URL", help="Prefect API (default: the one `newsflow serve` starts, http://127.0.0.1:4200/api)."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the run to finish.")] = 3600,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Run a source's deployment now, wait for it and print the run's summary.
+
+    Needs `newsflow serve` running (same as `prefect deployment run 'news-pipeline/SOURCE'`).
+    """
+    from flows.serve import TriggerError, default_api_url, trigger_source
+
+    url = api_url or default_api_url()
+    try:
+        run = trigger_source(source, url, timeout=timeout, report=lambda m: stderr.print(m, highlight=False))
+    except TriggerError as exc:
+        stderr.print(f"[red]cannot trigger {source}[/red]: {exc}")
+        raise typer.Exit(1) from None
+    summary = _load_summary(run)
+    if summary is not None:
+        from flows.cli import _print_summary
+
+        _print_summary(summary, run.parameters.get("warehouse", ""), fmt)
+    else:
+        stderr.print(f"flow run {run.name} ended {run.state.name}: {run.state.message or ''}")
+    if not run.state.is_completed():
+        raise typer.Exit(1)
+
+
+def _load_summary(run) -> dict | None:
+    """The committed load the flow run wrote, from the warehouse its parameters name."""
+    root = (run.parameters or {}).get("warehouse")
+    if not root or ("://" not in root and not Path(root).exists()):
+        return None
+    from warehouse.store import Warehouse
+    from warehouse.views import connect
+
+    con = connect(Warehouse(root))
+    row = con.execute(
+        "SELECT load_id, counts FROM loads WHERE flow_run_id = ? AND status = 'committed' ORDER BY finished_at DESC LIMIT 1",
+        [str(run.id)],
+    ).fetchone()
+    con.close()
+    return {"load_id": row[0], **json.loads(row[1])} if row else None
+
+
+def _activity(root: str) -> dict[str, dict]:
+    if "://" not in root and not Path(root).exists():
+        return {}
+    from warehouse.lookups import source_activity
+    from warehouse.store import Warehouse
+    from warehouse.views import connect
+
+    con = connect(Warehouse(root))
+    try:
+        return source_activity(con)
+    finally:
+        con.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Mount the commands on the `newsflow` app."""
+    app.command()(sources)
+    app.command()(serve)
+    app.command()(trigger)

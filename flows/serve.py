@@ -1,0 +1,200 @@
+"""Schedules and manual triggers: one served deployment per enabled source on a real Prefect server.
+
+Schedules never fire on Prefect's temporary server, so `newsflow serve` starts
+`prefect server start` on 127.0.0.1 (or uses the server PREFECT_API_URL names, or one already
+answering on the port), then serves `news-pipeline/<source>` for every enabled source with its
+cron or interval. Ctrl-C (or SIGTERM) stops the runner, which pauses the schedules, and then the
+server it started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from flows.config import NewsflowConfig, SourceConfig
+
+FLOW_NAME = "news-pipeline"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4200
+SERVER_START_TIMEOUT = 90.0
+
+
+class ServerError(RuntimeError):
+    """No Prefect server could be started or reached; the message says what to do."""
+
+
+def deployment_name(source: str) -> str:
+    """The full name `prefect deployment run` and `newsflow trigger` use."""
+    return f"{FLOW_NAME}/{source}"
+
+
+def default_api_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    return f"http://{host}:{port}/api"
+
+
+def build_deployments(config: NewsflowConfig, warehouse: str) -> list:
+    """A RunnerDeployment per enabled source, with its schedule and its config as parameters."""
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+    from prefect.deployments.runner import EntrypointType
+
+    from flows.pipeline import news_pipeline
+
+    root = warehouse if "://" in warehouse else str(Path(warehouse).resolve())
+    deployments = []
+    for source in config.enabled_sources():
+        schedules = []
+        if source.cron:
+            schedules.append(CronSchedule(cron=source.cron, timezone=source.timezone or "UTC"))
+        elif source.interval is not None:
+            schedules.append(IntervalSchedule(interval=timedelta(seconds=source.interval)))
+        deployments.append(
+            news_pipeline.to_deployment(
+                name=source.name,
+                schedules=schedules or None,
+                parameters=deployment_parameters(source, root),
+                description=f"{source.kind} source {source.location}",
+                tags=["newsflow", source.kind],
+                # By module, not file path: runs work whatever folder `newsflow serve` started in.
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
+    return deployments
+
+
+def deployment_parameters(source: SourceConfig, warehouse: str) -> dict:
+    return {"source_config": source.model_dump(mode="json"), "warehouse": warehouse}
+
+
+def api_healthy(api_url: str, timeout: float = 2.0) -> bool:
+    try:
+        return httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def prefect_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_file: Path | None = None) -> Iterator[str]:
+    """Yield the API URL of a running Prefect server, starting one (and stopping it after) if needed."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        if not api_healthy(configured, timeout=10):
+            raise ServerError(f"PREFECT_API_URL={configured} does not answer: start that server, or unset PREFECT_API_URL to let newsflow start one")
+        yield configured
+        return
+    url = default_api_url(host, port)
+    if api_healthy(url):
+        yield url  # someone's `prefect server start` on this port: use it, leave it running
+        return
+    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or shutil.which("prefect")
+    if prefect is None:
+        raise ServerError("the `prefect` command is not installed beside newsflow")
+    log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    # Its own session: a terminal's Ctrl-C reaches only `newsflow serve`, which still needs the
+    # server while the runner pauses its schedules, and then stops the server itself.
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", host, "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not api_healthy(url, timeout=1):
+            if server.poll() is not None:
+                where = f" (see {log_file})" if log_file else ""
+                raise ServerError(f"prefect server on {host}:{port} exited with code {server.returncode}{where}: is the port in use? Try --port")
+            if time.monotonic() > deadline:
+                raise ServerError(f"prefect server on {host}:{port} did not answer within {SERVER_START_TIMEOUT:.0f}s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        stop_process(server)
+        if log_file:
+            log.close()
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def serve_sources(config: NewsflowConfig, warehouse: str, *, host: str, port: int, log_file: Path | None, on_ready=None) -> None:
+    """Serve every enabled source until interrupted."""
+    from prefect import serve
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # SIGTERM (a service manager, a test) shuts down like Ctrl-C: schedules paused, server stopped.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with prefect_server(host, port, log_file) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
+            deployments = build_deployments(config, warehouse)
+            if on_ready:
+                on_ready(api_url, deployments)
+            serve(*deployments, print_starting_message=False)
+    except KeyboardInterrupt:
+        pass
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+class TriggerError(RuntimeError):
+    """A manual run that could not be started; the message says what to do."""
+
+
+def trigger_source(source: str, api_url: str, *, timeout: float, idle_hint_after: float = 30.0, report=print):
+    """Create a run of `news-pipeline/<source>` now and wait for it to finish; returns the FlowRun.
+
+    `report(message)` receives state changes, and a hint when no served process picks the run up.
+    """
+    from prefect import get_client
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if not api_healthy(api_url, timeout=5):
+        raise TriggerError(f"no Prefect server answers at {api_url}: start `newsflow serve` (or point PREFECT_API_URL at your server)")
+    name = deployment_name(source)
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        try:
+            run = run_deployment(name=name, timeout=0, tags=["manual"])
+        except ObjectNotFound:
+            raise TriggerError(
+                f"no deployment {name!r} on {api_url}: `newsflow serve` creates one per enabled source in the config"
+            ) from None
+        report(f"created flow run {run.name} ({run.id}) of {name}")
+        started, last, hinted = time.monotonic(), None, False
+        with get_client(sync_client=True) as client:
+            while True:
+                run = client.read_flow_run(run.id)
+                state = run.state
+                if state is not None and state.name != last:
+                    last = state.name
+                    report(f"state: {state.name}")
+                if state is not None and state.is_final():
+                    return run
+                waited = time.monotonic() - started
+                if not hinted and waited > idle_hint_after and state is not None and state.is_scheduled():
+                    hinted = True
+                    report("nothing has picked the run up yet: is `newsflow serve` running for this config?")
+                if waited > timeout:
+                    raise TriggerError(f"flow run {run.id} still {last} after {timeout:.0f}s (it keeps going on the server)")
+                time.sleep(1.0)
