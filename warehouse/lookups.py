@@ -107,3 +107,30 @@ def source_activity(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     for source, fetched in con.execute("SELECT source, max(fetched_at) FROM fetch_log GROUP BY source").fetchall():
         activity.setdefault(source, {})["last_fetch"] = fetched
     return activity
+
+
+def load_enrichment(con: duckdb.DuckDBPyConnection, article_ids: list[str], tables: tuple[str, ...]) -> dict[str, pa.Table]:
+    """Stored enrichment rows of these articles, per table (as stored: no view casts)."""
+    if not article_ids:
+        return {}
+    con.register("_enrich_ids", pa.table({"article_id": pa.array(sorted(set(article_ids)), pa.string())}))
+    out = {}
+    for name in tables:
+        out[name] = con.sql(f'SELECT * FROM "{name}" WHERE article_id IN (SELECT article_id FROM _enrich_ids)').to_arrow_table()
+    con.unregister("_enrich_ids")
+    return out
+
+
+def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[str, str]:
+    """new article_id -> the smallest stored article_id with the same body hash (an exact copy)."""
+    if articles.num_rows == 0 or not con.execute("SELECT count(*) FROM fingerprints").fetchall()[0][0]:
+        return {}
+    con.register("_new_hashes", articles.select(["article_id", "body_hash"]))
+    rows = con.execute(
+        """
+        SELECT n.article_id, min(f.article_id) FROM _new_hashes n JOIN fingerprints f USING (body_hash)
+        WHERE f.article_id <> n.article_id GROUP BY n.article_id
+        """
+    ).fetchall()
+    con.unregister("_new_hashes")
+    return dict(rows)
