@@ -33,7 +33,7 @@ DEFAULT_CONFIG = "newsflow.toml"
 DEFAULT_WAREHOUSE = "data/warehouse"
 KINDS = ("folder", "feed", "sitemap", "urls", "warc", "page")
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s|ms)")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)")
 _UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 

@@ -1,0 +1,175 @@
+"""`newsflow serve` on a real Prefect server: a deployment per enabled source with its schedule,
+server-side scheduling at the cron's times, `newsflow trigger` running one to completion, and a
+clean stop (runner and the server it started). Everything local: a temp PREFECT_HOME, a free
+port, a feed on a local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from flows.serve import api_healthy
+from tests.flows.sitehelpers import Site
+
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def newsflow_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_"))}
+    env.update(PREFECT_HOME=str(home), PREFECT_RUNNER_POLL_FREQUENCY="1", PREFECT_SERVER_UI_ENABLED="false")
+    return env
+
+
+@pytest.fixture(scope="module")
+def site():
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    site = Site(srv)
+    site.set_feed("/rss.xml", "rss", [("s1", "Harbour reopens after storm"), ("s2", "Council passes budget")])
+    yield site
+    srv.clear()
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, site: Site):
+    """`newsflow serve` as a user starts it; yields (api_url, warehouse, env, process)."""
+    tmp = tmp_path_factory.mktemp("serve")
+    root = tmp / "wh"
+    (tmp / "drop").mkdir()
+    (tmp / "newsflow.toml").write_text(f"""
+[warehouse]
+root = "{root}"
+
+[[sources]]
+name = "local-rss"
+kind = "feed"
+location = "{site.url('/rss.xml')}"
+cron = "0 6 * * *"
+allow_private_networks = true
+min_host_interval = 0
+
+[[sources]]
+name = "drop"
+kind = "folder"
+location = "{tmp / 'drop'}"
+interval = "1h"
+
+[[sources]]
+name = "paused"
+kind = "urls"
+location = "urls.txt"
+enabled = false
+""")
+    port = free_port()
+    env = newsflow_env(tmp / "prefect-home")
+    log = open(tmp / "serve.log", "wb")
+    process = subprocess.Popen([str(BIN / "newsflow"), "serve", "--port", str(port)], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_for_deployments(api, {"local-rss", "drop"}, process, tmp / "serve.log")
+        yield api, root, env, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def _wait_for_deployments(api: str, names: set[str], process: subprocess.Popen, log: Path, timeout: float = 75) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()[-3000:]
+        if api_healthy(api, timeout=1) and names <= set(_deployments(api)):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"deployments {names} not served within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+def _deployments(api: str) -> dict:
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        return {d.name: d for d in client.read_deployments()}
+
+
+def test_a_deployment_per_enabled_source_scheduled_at_its_cron(served):
+    from prefect import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterExpectedStartTime
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    api, root, _, _ = served
+    deployments = _deployments(api)
+    assert set(deployments) == {"local-rss", "drop"}  # the disabled source is not served
+    rss = deployments["local-rss"]
+    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in rss.schedules] == [("0 6 * * *", "UTC", True)]
+    assert deployments["drop"].schedules[0].schedule.interval == timedelta(hours=1)
+    assert rss.parameters["source_config"]["kind"] == "feed" and rss.parameters["warehouse"] == str(root)
+    assert rss.entrypoint == "flows.pipeline.news_pipeline"
+
+    # Ask the server to schedule a window a month ahead: one run at each 06:00 UTC inside it.
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=3)
+    with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        response = client._client.post(
+            f"/deployments/{rss.id}/schedule",
+            json={"start_time": start.isoformat(), "end_time": end.isoformat(), "max_runs": 10},
+        )
+        assert response.is_success, response.text
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[rss.id])),
+            flow_run_filter=FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(after_=start, before_=end)),
+        )
+    times = sorted(r.expected_start_time.astimezone(UTC) for r in runs)
+    assert times == [start + timedelta(days=d, hours=6) for d in range(3)]
+    assert all(r.state.is_scheduled() for r in runs)
+
+
+def test_trigger_runs_a_source_now(served, site: Site):
+    api, root, env, _ = served
+    out = subprocess.run(
+        [str(BIN / "newsflow"), "trigger", "local-rss", "--api-url", api, "--format", "json", "--timeout", "60"],
+        env=env, capture_output=True, text=True, timeout=90,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = json.loads(out.stdout)
+    assert (summary["source"], summary["documents"], summary["articles"]) == ("local-rss", 2, 2)
+    assert "state: Completed" in out.stderr
+    assert site.hits["/articles/s1.html"] == 1
+
+    missing = subprocess.run([str(BIN / "newsflow"), "trigger", "nope", "--api-url", api], env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "news-pipeline/nope" in missing.stderr and "newsflow serve" in missing.stderr
+
+
+def test_ctrl_c_stops_runner_and_server(served, tmp_path: Path):
+    api, _, env, process = served
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
+    deadline = time.monotonic() + 15
+    while api_healthy(api, timeout=1) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not api_healthy(api, timeout=1), "the Prefect server newsflow started is still answering"
+
+    gone = subprocess.run([str(BIN / "newsflow"), "trigger", "local-rss", "--api-url", api], env=env, capture_output=True, text=True, timeout=60)
+    assert gone.returncode == 1 and "no Prefect server answers" in gone.stderr and "newsflow serve" in gone.stderr
