@@ -15,6 +15,8 @@ from prefect.runtime import flow_run
 
 from flows.config import SourceConfig
 from tasks.dedup.batch import dedup_task, fingerprint_task
+from tasks.enrich.batch import TABLES as ENRICH_TABLES
+from tasks.enrich.stage import enrich_task
 from tasks.ingest import documents_table, read_paths_task, rejects_table
 from tasks.normalize.batch import normalize_task
 from tasks.records import Reject
@@ -22,7 +24,7 @@ from tasks.sources.base import SourceState
 from tasks.sources.collect import collect_source_task, fetch_log_table
 from tasks.sources.netguard import private_networks_allowed
 from warehouse.faults import checkpoint
-from warehouse.lookups import fetch_log_rows, load_dedup_context, stored_keys
+from warehouse.lookups import fetch_log_rows, load_dedup_context, load_enrichment, stored_copies, stored_keys
 from warehouse.publish import publish_tables
 from warehouse.store import Warehouse
 from warehouse.views import connect, write_catalog
@@ -69,6 +71,9 @@ def news_pipeline(
     normalized = normalize_task(documents, load_id)
     checkpoint("normalize")
     rejects = rejects + normalized.rejects
+    enrichment = _enrich(wh, normalized.articles, load_id)  # outside the lock: the slowest stage
+    rejects += _enrich_rejects(normalized.articles, enrichment.pop("_failed"))
+    checkpoint("enrich")
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
     with wh.writing():
@@ -84,6 +89,7 @@ def news_pipeline(
         # another run may have stored some of these documents since we read them: their rejects are its
         rejects = [r for r in rejects if r.document_id is None or r.document_id in new_docs]
         links = normalized.links.filter(pc.is_in(normalized.links.column("article_id"), articles.column("article_id")))
+        enrichment = {name: t.filter(pc.is_in(t.column("article_id"), articles.column("article_id"))) for name, t in enrichment.items()}
         fingerprints = fingerprint_task(articles, load_id)
         context = load_dedup_context(con, fingerprints)
         con.close()
@@ -98,6 +104,7 @@ def news_pipeline(
             "stories": deduped.stories,
             "rejects": rejects_table(rejects, load_id),
             "fetch_log": fetch_log_table(fetch_log, load_id),
+            **enrichment,
         })
         counts = {"inputs": len(raws), **summarize(documents, articles, deduped, set(context.stories), rejects, written)}
         counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
@@ -107,6 +114,25 @@ def news_pipeline(
         write_catalog(wh)
     logger.info("load %s committed: %s", load_id, counts)
     return {"load_id": load_id, **counts}
+
+
+def _enrich(wh: Warehouse, articles: pa.Table, load_id: str) -> dict:
+    """Enrich each new body once; an exact copy of a stored article reuses its stored rows."""
+    copies, rows = {}, {}
+    if articles.num_rows and wh.files("fingerprints"):
+        con = connect(wh)
+        copies = stored_copies(con, articles)
+        rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
+        con.close()
+    return enrich_task(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id)
+
+
+def _enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:
+    if not failed:
+        return []
+    meta = {r["article_id"]: r for r in articles.select(["article_id", "uri", "document_id"]).to_pylist()}
+    return [Reject(uri=meta[a]["uri"], stage="enrich", reason="enrich-error", detail=d, document_id=meta[a]["document_id"])
+            for a, d in sorted(failed.items())]
 
 
 def summarize(documents: pa.Table, articles: pa.Table, deduped, stored_story_ids: set[str], rejects: list[Reject], written: dict) -> dict:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import duckdb
 import pyarrow as pa
 from deltalake import write_deltalake
 
 from warehouse.schemas import TABLES
 from warehouse.store import Warehouse, _sql_list, query
-from warehouse.views import write_catalog
+from warehouse.views import connect, current_rows_sql, write_catalog
 
 DEFAULT_RETENTION_HOURS = 168  # Delta's default: a reader may hold a file list for up to a week
 
@@ -26,7 +25,7 @@ def compact(warehouse: Warehouse) -> dict[str, dict]:
             table = warehouse.delta(spec.name)
             if table is None:
                 continue
-            pruned = prune_superseded(warehouse, spec.name) if spec.versioned else 0
+            pruned = prune_superseded(warehouse, spec.name)
             table = warehouse.delta(spec.name)
             metrics = table.optimize.compact()
             report[spec.name] = {
@@ -40,30 +39,24 @@ def compact(warehouse: Warehouse) -> dict[str, dict]:
 
 
 def prune_superseded(warehouse: Warehouse, name: str) -> int:
-    """Rewrite a versioned table with only the newest committed version of each key (one atomic commit)."""
+    """Rewrite a table with only the rows readers see (one atomic commit); returns rows dropped.
+
+    Drops older versions of versioned rows and rows superseded by a reprocess. Call it under
+    the writer lock, after uncommitted rows were removed.
+    """
     spec = TABLES[name]
-    files = warehouse.files(name)
-    loads = warehouse.files("loads")
-    if not files or not loads:
+    if not warehouse.files(name) or name == "loads":
         return 0
-    keys = ", ".join(f't."{k}"' for k in spec.key)
-    con = duckdb.connect()
-    before = con.execute(f"SELECT count(*) FROM read_parquet({_sql_list(files)})").fetchall()[0][0]
-    latest = con.sql(
-        f"""
-        WITH committed AS (SELECT load_id, max(finished_at) AS at FROM read_parquet({_sql_list(loads)})
-                           WHERE status = 'committed' GROUP BY load_id)
-        SELECT t.* FROM read_parquet({_sql_list(files)}, union_by_name = true) t JOIN committed c USING (load_id)
-        QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY c.at DESC, t.load_id DESC) = 1
-        """
-    ).to_arrow_table()
+    con = connect(warehouse, read_only=False)
+    before = con.execute(f'SELECT count(*) FROM "_raw_{name}"').fetchall()[0][0]
+    current = con.sql(current_rows_sql(spec)).to_arrow_table()
     con.close()
-    if latest.num_rows == before:
+    if current.num_rows == before:
         return 0
     stored = pa.schema(warehouse.delta(name).schema())
-    write_deltalake(warehouse.table_uri(name), latest.select(stored.names).cast(stored), mode="overwrite",
+    write_deltalake(warehouse.table_uri(name), current.select(stored.names).cast(stored), mode="overwrite",
                     storage_options=warehouse.storage_options)
-    return before - latest.num_rows
+    return before - current.num_rows
 
 
 def vacuum(warehouse: Warehouse, retention_hours: int = DEFAULT_RETENTION_HOURS, dry_run: bool = False) -> dict[str, int]:

@@ -16,8 +16,12 @@ PUBLISH_ORDER = [
 ]
 
 
-def publish_tables(warehouse: Warehouse, batches: dict[str, pa.Table]) -> dict[str, int]:
-    """Append each batch (append-only tables skip keys already stored). Returns rows written per table."""
+def publish_tables(warehouse: Warehouse, batches: dict[str, pa.Table], replacing: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Append each batch (append-only tables skip keys already stored). Returns rows written per table.
+
+    Tables in `replacing` are being rebuilt whole (reprocess): every batch row is written, since
+    the stored rows with the same keys are superseded when the load commits.
+    """
     unknown = set(batches) - set(PUBLISH_ORDER)
     if unknown:
         raise ValueError(f"no publish order for tables {sorted(unknown)}")
@@ -28,5 +32,8 @@ def publish_tables(warehouse: Warehouse, batches: dict[str, pa.Table]) -> dict[s
             continue
         spec = TABLES[name]
         checkpoint(f"publish:{name}")
-        written[name] = warehouse.append(spec, batch) if spec.versioned else warehouse.append_new(spec, batch)
+        if spec.versioned or name in replacing:
+            written[name] = warehouse.append(spec, batch)
+        else:
+            written[name] = warehouse.append_new(spec, batch)
     return written

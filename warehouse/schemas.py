@@ -170,8 +170,10 @@ LOADS = _spec(
         pa.field("finished_at", TS),
         pa.field("status", pa.string()),
         pa.field("counts", pa.string()),
+        # tables this load rebuilt from scratch (reprocess): their older rows stop being visible
+        pa.field("replaces", pa.list_(pa.string())),
     ],
-    "One row per committed run; its rows in every other table become visible together.",
+    "One row per run state (started / committed / aborted); a run's rows in every other table become visible together.",
 )
 
 FETCH_LOG = _spec(

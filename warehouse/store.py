@@ -109,10 +109,16 @@ class Warehouse:
     def start_load(self, load_id: str, flow_run_id: str | None, started_at: datetime) -> None:
         self.append(LOADS, pa.Table.from_pylist([_load_row(load_id, flow_run_id, started_at, None, "started", {})], LOADS.schema))
 
-    def commit_load(self, load_id: str, flow_run_id: str | None, started_at: datetime, counts: dict) -> datetime:
-        """The single write that makes a run's rows visible in every table at once."""
+    def commit_load(
+        self, load_id: str, flow_run_id: str | None, started_at: datetime, counts: dict, replaces: list[str] | None = None
+    ) -> datetime:
+        """The single write that makes a run's rows visible in every table at once.
+
+        replaces: tables this load rebuilt completely; their rows from earlier loads stop showing.
+        """
         finished = datetime.now(timezone.utc)
         row = _load_row(load_id, flow_run_id, started_at, finished, "committed", counts)
+        row["replaces"] = sorted(replaces) if replaces else None
         self.append(LOADS, pa.Table.from_pylist([row], LOADS.schema))
         return finished
 

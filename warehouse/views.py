@@ -33,6 +33,11 @@ def view_statements(warehouse: Warehouse, as_of: datetime | None = None) -> list
         "CREATE OR REPLACE VIEW _committed AS SELECT load_id, max(finished_at) AS committed_at "
         "FROM _raw_loads WHERE status = 'committed' GROUP BY load_id"
     )
+    # a reprocess load replaces whole tables: rows of loads committed before it are superseded
+    statements.append(
+        "CREATE OR REPLACE VIEW _epochs AS SELECT table_name, max(finished_at) AS since FROM "
+        "(SELECT unnest(replaces) AS table_name, finished_at FROM _raw_loads WHERE status = 'committed') GROUP BY table_name"
+    )
     for spec in TABLES.values():
         statements.append(f'CREATE OR REPLACE VIEW "{spec.name}" AS {_public_select(spec)}')
     statements.append(
@@ -53,14 +58,31 @@ def _public_select(spec: TableSpec) -> str:
     replace = ""
     if spec.view_casts:
         replace = " REPLACE (" + ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in spec.view_casts) + ")"
-    return f'SELECT *{replace} FROM "_raw_{spec.name}" WHERE load_id IN (SELECT load_id FROM _committed)'
+    return f'SELECT *{replace} FROM "_raw_{spec.name}" WHERE load_id IN (SELECT load_id FROM {_visible_loads(spec)})'
+
+
+def current_rows_sql(spec: TableSpec) -> str:
+    """The rows of a table readers see, as stored (no casts, tombstones kept): what compaction keeps."""
+    if spec.name == "loads":
+        return "SELECT * FROM _raw_loads"
+    if spec.versioned:
+        return _versioned_select(spec)
+    return f'SELECT * FROM "_raw_{spec.name}" WHERE load_id IN (SELECT load_id FROM {_visible_loads(spec)})'
 
 
 def _versioned_select(spec: TableSpec) -> str:
     keys = ", ".join(f't."{k}"' for k in spec.key)
     return (
-        f'SELECT t.* FROM "_raw_{spec.name}" t JOIN _committed c USING (load_id) '
+        f'SELECT t.* FROM "_raw_{spec.name}" t JOIN {_visible_loads(spec)} c USING (load_id) '
         f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY c.committed_at DESC, t.load_id DESC) = 1"
+    )
+
+
+def _visible_loads(spec: TableSpec) -> str:
+    """Committed loads whose rows in this table are current (not superseded by a reprocess)."""
+    return (
+        "(SELECT load_id, committed_at FROM _committed WHERE committed_at >= coalesce("
+        f"(SELECT since FROM _epochs WHERE table_name = {_quote(spec.name)}), '-infinity'::TIMESTAMPTZ))"
     )
 
 
