@@ -47,3 +47,35 @@ def extraction(
     if out is not None:
         out.write_text(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False) + "\n")
         stderr.print(f"report written to {out}")
+
+
+@eval_app.command("dedup")
+def dedup(
+    folder: Annotated[
+        Path,
+        typer.Argument(help="A labelled folder: documents + labels.json (e.g. from benchmarks/dedup_corpus.py)."),
+    ],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the full report (JSON) here.")] = None,
+) -> None:
+    """Run newsflow's normalize + fingerprint + dedup in memory on a labelled folder; score the clusters.
+
+    Prints pair precision/recall/F1, ARI, clusters, hard-negative false merges (negatives.json),
+    docs/s and pair recall per rendition (manifest.json); the JSON report adds every false split
+    and false merge with its files.
+    """
+    from tasks.evaluate.dedup import evaluate_dedup, render_dedup_report
+
+    stdout, stderr = Console(), Console(stderr=True)
+    if stdout.width < 110:
+        stdout = Console(width=110)
+    if not (folder / "labels.json").is_file():
+        stderr.print(f"[red]{folder}: no labels.json here[/red] — make a labelled set with "
+                     "`python benchmarks/dedup_corpus.py OUT_DIR`")
+        raise typer.Exit(1)
+    stderr.print(f"evaluating dedup on {folder} …")
+    result = evaluate_dedup(folder)
+    for table in render_dedup_report(result):
+        stdout.print(table)
+    if out is not None:
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        stderr.print(f"report written to {out}")

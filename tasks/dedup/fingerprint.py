@@ -46,14 +46,18 @@ def fingerprint_bodies(bodies: list[str]) -> tuple[list[str], np.ndarray, np.nda
     return hashes, counts, signatures, band_keys(signatures)
 
 
-def band_keys(signatures: np.ndarray) -> np.ndarray:
-    """One 64-bit key per band: a mix of the band's rows and its index, so bands never collide across positions."""
-    sig = signatures.astype(np.uint64).reshape(len(signatures), BANDS, ROWS)
-    key = np.zeros((len(signatures), BANDS), dtype=np.uint64)
+def band_keys(signatures: np.ndarray, bands: int = BANDS) -> np.ndarray:
+    """One 64-bit key per band: a mix of the band's rows and its index, so bands never collide across positions.
+
+    `bands` other than BANDS is for measuring other LSH settings (rows = NUM_PERM // bands).
+    """
+    rows = signatures.shape[1] // bands
+    sig = signatures[:, : bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
+    key = np.zeros((len(signatures), bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for row in range(ROWS):
+        for row in range(rows):
             key = (key ^ sig[:, :, row]) * np.uint64(0x100000001B3)
-        key ^= np.arange(BANDS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        key ^= np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return key
 
 

@@ -25,12 +25,17 @@ class Edge:
     score: float
 
 
-def find_edges(fps: pa.Table, new_ids: set[str]) -> list[Edge]:
+def find_edges(
+    fps: pa.Table, new_ids: set[str], *, jaccard_min: float | None = None, containment_min: float | None = None
+) -> list[Edge]:
     """Edges between articles of `fps` (new articles and their stored candidates).
 
     Every edge touches at least one new article: stored articles were matched when they arrived.
     fps columns: article_id, body_hash, url_key, shingle_count, minhash (list<uint32>), bands (list<uint64>).
+    jaccard_min / containment_min override the module thresholds (the evaluation sweeps them).
     """
+    jaccard_min = JACCARD_MIN if jaccard_min is None else jaccard_min
+    containment_min = CONTAINMENT_MIN if containment_min is None else containment_min
     n = fps.num_rows
     if n < 2:
         return []
@@ -58,14 +63,14 @@ def find_edges(fps: pa.Table, new_ids: set[str]) -> list[Edge]:
         jac = estimate_jaccard(sigs[a], sigs[b])
         con = containment(jac, sizes[a], sizes[b])
         big_enough = np.minimum(sizes[a], sizes[b]) >= MIN_SHINGLES
-        near = big_enough & ((jac >= JACCARD_MIN) | (con >= CONTAINMENT_MIN))
+        near = big_enough & ((jac >= jaccard_min) | (con >= containment_min))
         url_set = set(url_pairs)
         for k in range(len(pairs)):
             i, j = int(a[k]), int(b[k])
             score = float(max(jac[k], con[k]))
             if near[k]:
                 add(i, j, "near", round(score, 4))
-            if (i, j) in url_set and (jac[k] >= URL_JACCARD_MIN or con[k] >= CONTAINMENT_MIN):
+            if (i, j) in url_set and (jac[k] >= URL_JACCARD_MIN or con[k] >= containment_min):
                 add(i, j, "url", round(score, 4))
     return sorted(best.values(), key=lambda e: (e.a, e.b))
 

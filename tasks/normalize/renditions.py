@@ -9,6 +9,7 @@ from tasks.normalize.textmeta import (
     take_footer_urls,
     take_header_lines,
     take_related_lines,
+    take_wire_credits,
 )
 from tasks.normalize.urls import domain_of
 from tasks.records import Link, ParsedArticle, RejectError
@@ -17,6 +18,7 @@ from tasks.records import Link, ParsedArticle, RejectError
 def finish_text_article(fmt: str, paragraphs: list[str], meta: TextMeta, links: list[Link]) -> ParsedArticle:
     """Pull metadata lines and injected URL blocks out of the paragraphs and build the article."""
     paragraphs = take_footer_urls(paragraphs, meta)
+    paragraphs = take_wire_credits(paragraphs, meta)
     paragraphs = take_header_lines(paragraphs, meta)
     paragraphs = take_related_lines(paragraphs, meta)
     paragraphs, block_urls = extract_url_blocks(paragraphs)

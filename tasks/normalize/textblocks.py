@@ -14,7 +14,8 @@ from tasks.normalize.urls import find_urls, is_url_line
 
 _TERMINAL = tuple('.!?:;"”’\')»…')
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
-_HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-$")
+_HYPHEN_BREAK = re.compile(r"([^\W\d_]{2,})-$")  # letters of any script: Cyrillic PDFs hyphenate too
+_LETTERS = re.compile(r"[^\W\d_]+")
 _JOIN_MIN_CHARS = 80  # a paragraph this long ending mid-sentence was cut, not a heading
 
 
@@ -49,7 +50,7 @@ def unwrap_lines(lines: list[str], vocabulary: set[str] | None = None) -> str:
         match = _HYPHEN_BREAK.search(out)
         if match and line[:1].islower():
             first = match.group(1)
-            second = re.match(r"[A-Za-z]+", line)
+            second = _LETTERS.match(line)
             compound = f"{first}-{second.group(0)}".lower() if second else ""
             if vocabulary is not None and compound in vocabulary:
                 out = out + line
@@ -62,16 +63,43 @@ def unwrap_lines(lines: list[str], vocabulary: set[str] | None = None) -> str:
 
 def hyphenated_words(text: str) -> set[str]:
     """Hyphenated compounds the document spells within a line (its own evidence of real hyphens)."""
-    return {m.group(0).lower() for m in re.finditer(r"\b[A-Za-z]+-[A-Za-z]+\b", text)}
+    return {m.group(0).lower() for m in re.finditer(r"\b[^\W\d_]+-[^\W\d_]+\b", text)}
 
 
-def drop_page_furniture(blocks: list[list[str]]) -> list[list[str]]:
-    """Remove page numbers and header/footer lines repeated across pages of a PDF text dump."""
-    counts = Counter(line.strip() for block in blocks for line in block if len(line.strip()) < 80)
-    repeated = {line for line, n in counts.items() if n >= 3 and not _looks_like_prose(line)}
+def running_lines(text: str, edge: int = 2) -> set[str]:
+    """Running headers/footers: short lines among the first/last `edge` lines of 40%+ of the pages (3+, or both of 2).
+
+    Pages end at form feeds and at page-number lines; an unpaged text has none. A short line
+    repeated inside pages (recipe steps, interview questions, a wrapped line of a repeated list
+    item) is the article's own text, however often it recurs.
+    """
+    pages: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        for k, part in enumerate(line.split("\f")):
+            if k:
+                pages.append([])
+            if _PAGE_NUMBER.match(part):
+                pages.append([])
+            elif part.strip():
+                pages[-1].append(part.strip())
+    pages = [page for page in pages if page]
+    if len(pages) < 2:
+        return set()
+    counts = Counter(line for page in pages for line in set(page[:edge] + page[-edge:]))
+    # on two pages only a line at the edge of both counts; from three pages on, 40% of them
+    needed = len(pages) if len(pages) == 2 else 3
+    return {
+        line for line, n in counts.items()
+        if n >= needed and n >= 0.4 * len(pages) and len(line) < 80 and not _looks_like_prose(line)
+    }
+
+
+def drop_page_furniture(blocks: list[list[str]], running: set[str] | None = None) -> list[list[str]]:
+    """Remove page-number lines and the running header/footer lines found by `running_lines`."""
+    running = running or set()
     cleaned = []
     for block in blocks:
-        kept = [ln for ln in block if not _PAGE_NUMBER.match(ln) and ln.strip() not in repeated]
+        kept = [ln for ln in block if not _PAGE_NUMBER.match(ln) and ln.strip() not in running]
         if kept:
             cleaned.append(kept)
     return cleaned

@@ -12,6 +12,7 @@ from tasks.normalize.urls import find_urls, normalize_url
 _BYLINE = re.compile(r"^\s*(?:by|written by|author:)\s+(?P<names>[A-Z][\w.'’\- ]+(?:(?:,|\band\b|&)\s*[A-Z][\w.'’\- ]+)*)\s*$", re.I)
 _FOOTER = re.compile(r"^\s*(?:original\s+url|source|source\s+url|canonical|url)\s*:\s*(?P<url>\S*)\s*$", re.I)
 _RELATED = re.compile(r"^\s*(?:related(?:\s+articles?)?|read\s+(?:also|more)|see\s+also)\s*:\s*(?P<text>.+)$", re.I)
+_WIRE_CREDIT = re.compile(r"^\(\s*(?:(?:additional\s+)?reporting|writing|compiled)\s+by\s+(?P<body>[^()]{2,300})\)$", re.I)
 _DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z .'\-]{2,40}(?:,\s*[A-Z][A-Za-z .]+)?)\s*(?:\((?P<agency>[A-Za-z .]+)\))?\s*[—–-]{1,2}\s+")
 
 
@@ -48,6 +49,23 @@ def take_footer_urls(paragraphs: list[str], meta: TextMeta) -> list[str]:
                 continue
         waiting_for_url = False
         out.append(para)
+    return out
+
+
+def take_wire_credits(paragraphs: list[str], meta: TextMeta, tail: int = 3) -> list[str]:
+    """Agency credit lines at the end ("(Reporting by A; Editing by B)") are metadata, not body.
+
+    The reporters become authors when the text named none; editors are dropped.
+    """
+    out = list(paragraphs)
+    for index in range(len(out) - 1, max(len(out) - 1 - tail, -1), -1):
+        credit = _WIRE_CREDIT.match(out[index].strip())
+        if not credit:
+            continue
+        if not meta.authors:
+            reporters = re.split(r";", credit.group("body"))[0]
+            meta.authors.extend(split_names(reporters))
+        del out[index]
     return out
 
 
