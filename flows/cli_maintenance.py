@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
     app.command()(compact)
     app.command()(vacuum)
     app.command()(history)
+    app.command()(reprocess)
 
 
 def compact(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
@@ -56,6 +57,31 @@ def history(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, t
 
     rows = load_history(_open(warehouse))
     print_rows(["version", "load_id", "committed_at", "counts"], rows, fmt, title="history")
+
+
+def reprocess(
+    stage: Annotated[str, typer.Option(help="Rebuild from this stage on: normalize, dedup or enrich.")] = "normalize",
+    warehouse: WarehouseOpt = "data/warehouse",
+) -> None:
+    """Rebuild derived tables from the stored raw documents (no refetch), e.g. after a parser upgrade.
+
+    The rebuilt tables replace the old ones in one commit: queries see the old tables until it
+    is done. Story ids are recomputed from the members, so a story may get a new id.
+
+    [b]Examples[/b]
+
+      newsflow reprocess                   # re-normalize, re-dedup, re-enrich everything
+      newsflow reprocess --stage enrich    # only the enrichment tables
+    """
+    from flows.reprocess import Stage, news_reprocess
+
+    if stage not in {s.value for s in Stage}:
+        stderr.print(f"[red]--stage {stage!r}[/red]: choose normalize, dedup or enrich")
+        raise typer.Exit(2)
+    with stderr.status(f"reprocessing from {stage} ..."):
+        result = news_reprocess(warehouse=str(_open(warehouse).root), stage=Stage(stage))
+    rows = sorted(result["rows_written"].items())
+    print_rows(["table", "rows"], rows, Format.table, title=f"reprocess {stage} (load {result['load_id']})")
 
 
 def _open(warehouse: str):

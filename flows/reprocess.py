@@ -1,0 +1,109 @@
+"""The `news-reprocess` flow: rebuild derived tables from stored documents, without refetching.
+
+After a parser, dedup or enrichment upgrade. The rebuilt tables are written as one load that
+*replaces* them: readers see the old tables until it commits, the new ones after; a crash
+leaves the old ones in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+
+import pyarrow as pa
+from prefect import flow, get_run_logger
+
+from flows.pipeline import DEFAULT_WAREHOUSE, _flow_run_id, new_load_id
+from tasks.dedup.batch import StoredContext, dedup_articles, fingerprint_articles
+from tasks.enrich.batch import TABLES as ENRICH_TABLES
+from tasks.enrich.stage import enrich_new_articles
+from tasks.ingest import rejects_table
+from tasks.normalize.batch import normalize_documents
+from warehouse.faults import checkpoint
+from warehouse.publish import publish_tables
+from warehouse.schemas import FINGERPRINTS
+from warehouse.store import Warehouse
+from warehouse.views import connect, write_catalog
+
+CHUNK = 2_000  # documents per normalize/enrich batch: bounded memory on any warehouse size
+
+
+class Stage(str, Enum):
+    normalize = "normalize"  # articles, links and everything derived from them
+    dedup = "dedup"  # fingerprints, story_members, stories
+    enrich = "enrich"  # languages, entities, quotes, keywords, tone, embeddings
+
+
+REBUILDS = {
+    Stage.normalize: ["articles", "links", "fingerprints", "story_members", "stories", *ENRICH_TABLES],
+    Stage.dedup: ["fingerprints", "story_members", "stories"],
+    Stage.enrich: list(ENRICH_TABLES),
+}
+
+
+@flow(name="news-reprocess", log_prints=False)
+def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.normalize) -> dict:
+    """Rebuild the tables of `stage` and every stage after it from the raw layer."""
+    logger = get_run_logger()
+    stage = Stage(stage)
+    started = datetime.now(timezone.utc)
+    load_id = new_load_id(started)
+    wh = Warehouse(warehouse)
+    written: dict[str, int] = {}
+    with wh.writing():
+        wh.start_load(load_id, _flow_run_id(), started)
+        con = connect(wh, read_only=False)
+        if stage == Stage.normalize:
+            ids = [r[0] for r in con.execute("SELECT document_id FROM documents ORDER BY document_id").fetchall()]
+            metas, fingerprints = [], []
+            for start in range(0, len(ids), CHUNK):
+                con.register("_chunk", pa.table({"document_id": ids[start : start + CHUNK]}))
+                docs = con.sql("SELECT * FROM documents WHERE document_id IN (SELECT document_id FROM _chunk)").to_arrow_table()
+                normalized = normalize_documents(docs, load_id)
+                articles = normalized.articles
+                enrichment = enrich_new_articles(articles, {}, {}, load_id)
+                enrichment.pop("_failed")
+                fps = fingerprint_articles(articles, load_id)
+                _add(written, publish_tables(wh, {"articles": articles, "links": normalized.links, **enrichment,
+                                                  "rejects": rejects_table(normalized.rejects, load_id)},
+                                             replacing=frozenset(REBUILDS[stage])))
+                fingerprints.append(fps)
+                metas.append(_with_fetched_at(con, articles))
+                checkpoint("reprocess:chunk")
+                logger.info("reprocessed %d / %d documents", min(start + CHUNK, len(ids)), len(ids))
+            articles = pa.concat_tables(metas) if metas else None
+        else:
+            articles = _with_fetched_at(con, con.sql("SELECT * FROM articles ORDER BY article_id").to_arrow_table())
+            fingerprints = [fingerprint_articles(articles, load_id)] if stage == Stage.dedup else []
+            if stage == Stage.enrich:
+                for start in range(0, articles.num_rows, CHUNK):
+                    enrichment = enrich_new_articles(articles.slice(start, CHUNK), {}, {}, load_id)
+                    enrichment.pop("_failed")
+                    _add(written, publish_tables(wh, enrichment, replacing=frozenset(REBUILDS[stage])))
+        con.close()
+        if stage != Stage.enrich and articles is not None:
+            fps = pa.concat_tables(fingerprints) if fingerprints else FINGERPRINTS.schema.empty_table()
+            deduped = dedup_articles(articles, fps, StoredContext(candidates=fps.schema.empty_table()), started, load_id)
+            _add(written, publish_tables(wh, {"fingerprints": fps, "story_members": deduped.members, "stories": deduped.stories},
+                                         replacing=frozenset(REBUILDS[stage])))
+        counts = {"reprocess": stage.value, "rows_written": written}
+        checkpoint("reprocess:commit")
+        wh.commit_load(load_id, _flow_run_id(), started, counts, replaces=REBUILDS[stage])
+        write_catalog(wh)
+    logger.info("reprocess %s committed as load %s: %s", stage.value, load_id, written)
+    return {"load_id": load_id, **counts}
+
+
+def _with_fetched_at(con, articles: pa.Table) -> pa.Table:
+    con.register("_arts", articles.select(["article_id", "document_id"]))
+    fetched = dict(con.execute(
+        "SELECT a.article_id, d.fetched_at FROM _arts a JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)"
+    ).fetchall())
+    con.unregister("_arts")
+    column = pa.array([fetched.get(a) for a in articles.column("article_id").to_pylist()], pa.timestamp("us", tz="UTC"))
+    return articles.append_column("fetched_at", column) if "fetched_at" not in articles.column_names else articles
+
+
+def _add(total: dict[str, int], more: dict[str, int]) -> None:
+    for name, n in more.items():
+        total[name] = total.get(name, 0) + n
