@@ -10,7 +10,7 @@ import typer
 
 from flows import cli_maintenance
 from flows.cli_eval import eval_app
-from flows.cli_sources import ConfigOpt, read_config, register, resolve_warehouse
+from flows.cli_sources import ConfigOpt, configured_warehouse, read_config, register, resolve_warehouse
 from flows.config import DEFAULT_CONFIG
 from flows.output import Format, print_rows, stderr
 
@@ -185,6 +185,7 @@ def _connect(warehouse: str, as_of: str | None = None):
     from warehouse.store import Warehouse
     from warehouse.views import connect
 
+    warehouse = configured_warehouse(warehouse)
     if "://" not in warehouse and not Path(warehouse).exists():
         stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
         raise typer.Exit(1)

@@ -40,6 +40,14 @@ def resolve_warehouse(cli_value: str | None, config: NewsflowConfig) -> str:
     return cli_value or config.warehouse.root or DEFAULT_WAREHOUSE
 
 
+def configured_warehouse(warehouse: str) -> str:
+    """The built-in default gives way to the [warehouse] root of newsflow.toml / NEWSFLOW_CONFIG
+    (for commands whose --warehouse defaults to data/warehouse)."""
+    if warehouse != DEFAULT_WAREHOUSE or os.environ.get("NEWSFLOW_WAREHOUSE"):
+        return warehouse
+    return read_config(os.environ.get("NEWSFLOW_CONFIG") or DEFAULT_CONFIG, required=False).warehouse.root
+
+
 def sources(
     config: ConfigOpt = DEFAULT_CONFIG,
     warehouse: OptionalWarehouseOpt = None,
@@ -60,10 +68,12 @@ def sources(
         seen = activity.get(s.name, {})
         counts = seen.get("counts", {})
         rows.append((
-            s.name, s.kind, s.schedule, s.enabled, seen.get("finished_at"), seen.get("status"),
+            s.name, s.kind, s.schedule, s.enabled, _minute(seen.get("finished_at")), seen.get("status"),
             counts.get("articles"), counts.get("rejects"), seen.get("documents", 0), s.location,
         ))
     columns = ["name", "kind", "schedule", "enabled", "last_run", "status", "new_articles", "rejects", "documents", "location"]
+    if fmt == Format.table:  # the location makes the table unreadable in 80 columns; JSON/CSV keep it
+        columns, rows = columns[:-1], [r[:-1] for r in rows]
     print_rows(columns, rows, fmt, title=f"Sources in {config}")
 
 
@@ -138,6 +148,10 @@ def trigger(
         stderr.print(f"flow run {run.name} ended {run.state.name}: {run.state.message or ''}")
     if not run.state.is_completed():
         raise typer.Exit(1)
+
+
+def _minute(when) -> str | None:
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else None
 
 
 def _load_summary(run) -> dict | None:
