@@ -1,0 +1,56 @@
+"""Events for the stories a run touched: their canonical article's vector and entities,
+grouped with stored stories published within the event window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+
+from tasks.enrich.events import WINDOW, StoryVector, group_events
+from warehouse.schemas import EVENTS
+
+EVENT_LABELS = ("PERSON", "ORG", "LOC")
+
+
+def article_features(embeddings: pa.Table, entities: pa.Table) -> dict[str, tuple[list[float], frozenset[str]]]:
+    """article_id -> (embedding, normalized PERSON/ORG/LOC names) from enrichment tables."""
+    names: dict[str, set[str]] = {}
+    for row in entities.select(["article_id", "label", "normalized"]).to_pylist():
+        if row["label"] in EVENT_LABELS and row["normalized"]:
+            names.setdefault(row["article_id"], set()).add(row["normalized"])
+    return {
+        row["article_id"]: (row["vector"], frozenset(names.get(row["article_id"], ())))
+        for row in embeddings.select(["article_id", "vector"]).to_pylist()
+        if row["vector"] is not None
+    }
+
+
+def touched_vectors(stories: list[dict], features: dict[str, tuple[list[float], frozenset[str]]]) -> list[StoryVector]:
+    """StoryVector of each live story whose canonical article has an embedding."""
+    out = []
+    for story in stories:
+        if story.get("merged_into"):
+            continue
+        feature = features.get(story["canonical_article_id"])
+        if feature:
+            out.append(StoryVector(story["story_id"], story.get("published_at") or story.get("first_seen_at"), feature[0], feature[1]))
+    return out
+
+
+def window_of(stories: list[StoryVector]) -> tuple[datetime, datetime] | None:
+    dates = [s.published_at for s in stories if s.published_at]
+    return (min(dates) - WINDOW, max(dates) + WINDOW) if dates else None
+
+
+def build_events(touched: list[StoryVector], neighbours: list[StoryVector], load_id: str) -> pa.Table:
+    """events rows for every story in an event (2+ stories) that contains a touched story."""
+    seen = {s.story_id for s in touched}
+    pool = touched + [n for n in neighbours if n.story_id not in seen]
+    rows = group_events(pool)
+    touched_events = {r.event_id for r in rows if r.story_id in seen}
+    return pa.Table.from_pylist(
+        [{"event_id": r.event_id, "story_id": r.story_id, "score": r.score, "load_id": load_id}
+         for r in rows if r.event_id in touched_events],
+        schema=EVENTS.schema,
+    )

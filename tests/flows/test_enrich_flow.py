@@ -1,0 +1,80 @@
+"""Enrichment through the flow: semantic search over stories, events across stories, copies reuse rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from flows.pipeline import news_pipeline
+from tests.conftest import REPO
+from tests.tasks.enrich.event_samples import SAME_EVENT
+from tests.tasks.enrich.test_embeddings import UNRELATED
+from warehouse.search import search_stories
+from warehouse.store import Warehouse
+from warehouse.views import connect
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, prefect_harness):
+    inbox = tmp_path_factory.mktemp("inbox")
+    for seed in (REPO / "seeds").iterdir():
+        shutil.copy(seed, inbox / seed.name)
+    for n, text in enumerate(UNRELATED):
+        (inbox / f"unrelated_{n:02d}.txt").write_text(f"Unrelated report number {n}\n\n{text}\n\n{text} Officials said more later.\n")
+    for story_id, day, text, _ in SAME_EVENT["quake-tr"]:
+        (inbox / f"{story_id}.json").write_text(json.dumps({"title": f"Quake report {story_id}", "body": text,
+                                                             "published_at": f"2023-02-0{6 + day}T08:00:00Z"}))
+    root = tmp_path_factory.mktemp("wh") / "wh"
+    news_pipeline([str(inbox)], str(root))
+    return root
+
+
+def test_search_ranks_the_seed_story_first(warehouse):
+    con = connect(Warehouse(warehouse))
+    stories = con.execute("SELECT count(*) FROM stories").fetchall()[0][0]
+    assert stories >= len(UNRELATED) + 2
+    hits = search_stories(con, "Russia pulls troops out of Syria", limit=5)
+    assert hits[0][1] == "Putin Orders Russian Military to Withdraw During Surprise Syria Visit"
+    assert hits[0][2] > hits[1][2]
+
+
+def test_two_tellings_of_one_event_share_an_event(warehouse):
+    con = connect(Warehouse(warehouse))
+    rows = con.execute(
+        """
+        SELECT s.title, e.event_id FROM events e JOIN stories s USING (story_id) ORDER BY s.title
+        """
+    ).fetchall()
+    by_title = dict(rows)
+    assert by_title.get("Quake report q1") is not None
+    assert by_title["Quake report q1"] == by_title.get("Quake report q2")
+    assert "Putin Orders Russian Military to Withdraw During Surprise Syria Visit" not in by_title
+
+
+def test_exact_copy_reuses_enrichment_rows(warehouse):
+    con = connect(Warehouse(warehouse))
+    per_article = con.execute(
+        """
+        SELECT a.format, count(*) FROM entities n JOIN articles a USING (article_id)
+        WHERE a.uri LIKE '%/000_%' OR a.uri LIKE '%/001_%' GROUP BY 1
+        """
+    ).fetchall()
+    counts = dict(per_article)
+    assert counts["markdown"] == counts["plaintext"] > 0
+
+
+def test_search_cli_json(warehouse):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([str(Path(sys.executable).parent / "newsflow"), "search", "Russia pulls troops out of Syria",
+                          "--format", "json", "--limit", "3", "--warehouse", str(warehouse)],
+                         capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert out.returncode == 0, out.stderr[-2000:]
+    hits = json.loads(out.stdout)
+    assert set(hits[0]) == {"story_id", "title", "score"}
+    assert hits[0]["title"].startswith("Putin Orders")
