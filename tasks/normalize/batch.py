@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import py3langid
@@ -17,13 +19,14 @@ from tasks.normalize.jsonrecords import iter_json_records, parse_record
 from tasks.normalize.markdown import parse_markdown
 from tasks.normalize.plaintext import parse_plaintext
 from tasks.normalize.urls import domain_of, normalize_url
-from tasks.records import ParsedArticle, Reject, RejectError
+from tasks.records import Link, ParsedArticle, Reject, RejectError
 from warehouse.schemas import ARTICLES, LINKS
 
 MAX_TEXT_CHARS = 5_000_000  # an article body past this is a data dump, not news
 # No encoding we decode spends more than 4 bytes on a character: past this the text is surely too
 # long, and saying so before decoding spares a copy and an ftfy pass over a data dump.
 MAX_CONTENT_BYTES = 4 * MAX_TEXT_CHARS
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -40,6 +43,27 @@ def article_id(document_id: str, index: int = 0) -> str:
 
 def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
     """Every article a document holds (one, or one per JSON record); failures come back as RejectError."""
+    return [item if isinstance(item, RejectError) else storable(item) for item in _parse_document(content, uri)]
+
+
+def storable(value):
+    """`value` with lone surrogates replaced by U+FFFD, so every string can be written as UTF-8.
+
+    Decoded bytes never hold them, but JSON does: a "\\ud800" escape in a record or a page's
+    JSON-LD would otherwise fail the whole batch when it becomes an Arrow table.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(storable(v) for v in value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (ParsedArticle, Link)):
+        return dataclasses.replace(value, **{f.name: storable(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    return value
+
+
+def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | RejectError]:
     if len(content) > MAX_CONTENT_BYTES:
         raise RejectError("too-large", f"{len(content)} bytes > limit {MAX_CONTENT_BYTES} (at most {MAX_TEXT_CHARS} characters of text)")
     text = decode_text(content)

@@ -31,6 +31,7 @@ _BINARY_MAGIC = {
     b"\xfd7zXZ": "xz data",
 }
 _SNIFF_BYTES = 64 * 1024
+_CONTROL_BYTES = bytes(b for b in range(32) if chr(b) not in "\t\n\r\f\x1b")  # ESC starts ISO-2022 shifts
 
 
 def decode_text(content: bytes) -> str:
@@ -53,6 +54,10 @@ def decode_text(content: bytes) -> str:
     nuls = head.count(b"\x00")
     if nuls > len(head) // 100:
         raise RejectError("binary", f"{nuls} NUL bytes in the first {len(head)} bytes")
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if controls > len(head) // 20:
+        # random or compressed bytes are ~11% C0 controls; text, in any charset, has next to none
+        raise RejectError("binary", f"{controls} control bytes in the first {len(head)} bytes")
     try:
         return _clean(content.decode("utf-8"))
     except UnicodeDecodeError:

@@ -6,6 +6,9 @@ import json
 import re
 
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+# XML that is not a web page: feeds, sitemaps, data exports (never an article by itself).
+_XML_START = re.compile(r"^\s*(?:<\?xml\b|<!DOCTYPE\s+(?!html\b)|<(?:rss|feed|rdf:RDF|urlset|sitemapindex)\b)", re.I)
+_HTML_ROOT = re.compile(r"<html\b", re.I)
 _HTML_TAGS = re.compile(r"</?(?:p|div|span|article|section|a|h[1-6]|br|meta|title|script|li|ul|img)\b[^>]*>", re.I)
 _MD_SIGNALS = [
     re.compile(r"^#{1,6}\s+\S", re.M),  # ATX headings
@@ -18,13 +21,18 @@ _MD_SIGNALS = [
 
 
 def detect_format(text: str) -> str:
-    """One of: html, json, jsonl, markdown, plaintext."""
+    """One of: html, json, jsonl, xml, markdown, plaintext."""
     head = text.lstrip()[:4096]
     if head[:1] in "{[":
         kind = _json_kind(text)
         if kind:
             return kind
-    if _HTML_START.match(head) or len(_HTML_TAGS.findall(head)) >= 5:
+    if _HTML_START.match(head):
+        return "html"
+    # before counting tags: a feed's CDATA content is full of HTML tags, yet the file is a feed
+    if _XML_START.match(head) and not _HTML_ROOT.search(head):
+        return "xml"
+    if len(_HTML_TAGS.findall(head)) >= 5:
         return "html"
     signals = sum(1 for pattern in _MD_SIGNALS if pattern.search(text[:200_000]))
     return "markdown" if signals >= 2 else "plaintext"
@@ -34,6 +42,8 @@ def _json_kind(text: str) -> str | None:
     try:
         json.loads(text)
         return "json"
+    except RecursionError:
+        return "json"  # nested too deep to read: the JSON reader says so in a reject
     except ValueError:
         pass
     lines = [ln for ln in text.splitlines() if ln.strip()]

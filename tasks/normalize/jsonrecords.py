@@ -23,10 +23,13 @@ def iter_json_records(text: str, fmt: str) -> Iterator[tuple[int, dict | None, s
         for index, line in enumerate(ln for ln in text.splitlines() if ln.strip()):
             try:
                 yield index, json.loads(line), None
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 yield index, None, f"line {index + 1}: {exc}"
         return
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise RejectError("bad-json", "nested deeper than the JSON reader's recursion limit") from None
     if isinstance(data, dict) and isinstance(data.get("articles") or data.get("items"), list):
         data = data.get("articles") or data.get("items")
     records = data if isinstance(data, list) else [data]

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from tasks.records import RawDocument, Reject
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # past this a file is not an article; refuse before reading it
+# Past this a file is not an article; refuse it before reading it. Normalize refuses more than
+# 5M characters of text, and no encoding spends more than 4 bytes on a character.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 def iter_files(paths: list[str | Path], source: str = "files", max_bytes: int = MAX_FILE_BYTES) -> Iterator[RawDocument | Reject]:
