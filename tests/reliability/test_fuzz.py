@@ -7,6 +7,7 @@ The number of cases run is printed at the end of the module ("fuzz cases run: N"
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections import Counter
 from datetime import datetime, timezone
@@ -252,3 +253,28 @@ def test_plaintext_body_reparses_to_itself(text: str) -> None:
     # A wrapped first line is never a title, but unwrapped it may look like one: the reparse can
     # read the body's first paragraph as its title. Text is neither changed nor lost.
     assert "\n\n".join(p for p in (again.title, again.body) if p) == article.body
+
+
+# --- the SSRF guard's pure part (tests/tasks/sources/test_netguard.py has the fetch-level tests) --
+
+
+@FAST
+@given(st.ip_addresses(), st.booleans())
+@example(ipaddress.IPv6Address("::2"), False)  # global to Python, yet reserved: refused
+@example(ipaddress.IPv4Address("169.254.169.254"), True)
+def test_address_guard_lets_through_only_global_addresses(ip, allow_private: bool) -> None:
+    CASES["blocked_reason"] += 1
+    from tasks.sources.netguard import METADATA_ADDRESSES, blocked_reason
+
+    reason = blocked_reason(ip, allow_private=allow_private)
+    target = ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
+    if target in METADATA_ADDRESSES:
+        assert reason == "cloud-metadata"  # whatever the caller allows
+    elif not allow_private:
+        # only global addresses pass (and not all: ::2 is "global" to Python but reserved, so refused)
+        labels = ("loopback", "private", "link_local", "multicast", "reserved", "unspecified")
+        assert reason is not None or (target.is_global and not any(getattr(target, f"is_{x}") for x in labels))
+        assert reason is not None or target.is_global
+    if ip.version == 4:
+        mapped = ipaddress.IPv6Address(f"::ffff:{ip}")
+        assert blocked_reason(mapped, allow_private=allow_private) == reason  # ::ffff:127.0.0.1 is 127.0.0.1
