@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from flows import cli_maintenance
+from flows import cli_maintenance, cli_report
 from flows.cli_eval import eval_app
 from flows.cli_sources import ConfigOpt, configured_warehouse, read_config, register, resolve_warehouse
 from flows.config import DEFAULT_CONFIG
@@ -75,10 +76,12 @@ def run(
         raise typer.Exit(2) from None
     allow_private = private_networks_allowed(os.environ)
     unreadable = []
-    for plan in plans:
-        with stderr.status(f"running news-pipeline over {plan.label} ..."):
+    for number, plan in enumerate(plans, 1):
+        step = f" ({number}/{len(plans)})" if len(plans) > 1 else ""
+        with stderr.status(f"running news-pipeline over {plan.label}{step} ..."):
             summary = news_pipeline(warehouse=root, allow_private_networks=allow_private, **plan.flow_kwargs())
         _print_summary(summary, root, fmt)
+        _print_run_link(root, summary["load_id"])
         # A source with nothing new is fine; nothing read while inputs were rejected is not.
         if summary["inputs"] == 0 and (plan.source_config is None or summary["rejects"] > 0):
             unreadable.append(plan.label)
@@ -89,26 +92,41 @@ def run(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL over the warehouse views (read-only).")],
+    query: Annotated[Optional[str], typer.Argument(help="SQL over the warehouse views (read-only); or use --query NAME.")] = None,
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Query the warehouse as it was: a version from `newsflow history`, an ISO timestamp or a load_id.")] = None,
+    canned: Annotated[Optional[str], typer.Option("--query", "-q", help="Run a canned query by name (see `newsflow queries`).")] = None,
+    params: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a canned query's parameter (repeatable).")] = None,
 ) -> None:
-    """Run read-only SQL over the warehouse views.
+    """Run read-only SQL over the warehouse views, or a canned query by name.
+
+    The views and their columns: docs/SCHEMA.md. Canned queries: warehouse/queries/*.sql.
 
     [b]Examples[/b]
 
       newsflow sql "select title, article_count from stories order by article_count desc limit 10"
       newsflow sql "select count(*) from stories" --format json
       newsflow sql "select count(*) from articles" --as-of 3
+      newsflow sql --query top_entities --param since=2017-12-01 --param labels=PERSON,ORG
     """
     import duckdb
 
+    if (query is None) == (canned is None) or (params and canned is None):
+        stderr.print('[red]sql[/red]: give either SQL text (newsflow sql "select ...") or --query NAME [--param NAME=VALUE ...]; '
+                     "`newsflow queries` lists the names")
+        raise typer.Exit(2)
     con = _connect(warehouse, as_of)
+    if canned is not None:
+        from flows.cli_report import run_canned
+
+        print_rows(*run_canned(con, canned, params or []), fmt, title=canned)
+        return
     try:
         result = con.execute(query)
     except duckdb.Error as exc:
-        stderr.print(f"[red]query failed[/red]: {exc}")
+        stderr.print(f"[red]query failed[/red]: {exc}\nThe views and their columns: `newsflow sql \"show tables\"`, docs/SCHEMA.md.",
+                     highlight=False)
         raise typer.Exit(2) from None
     columns = [d[0] for d in result.description or []]
     print_rows(columns, result.fetchall(), fmt)
@@ -120,7 +138,14 @@ def stories(
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """The latest stories with their number of copies."""
+    """The latest stories with their number of copies and sources.
+
+    [b]Examples[/b]
+
+      newsflow stories
+      newsflow stories --limit 50 --format csv > stories.csv
+      newsflow stories --format json | jq -r '.[0].story_id'
+    """
     con = _connect(warehouse)
     result = con.execute(
         """
@@ -138,7 +163,13 @@ def show(
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """One merged story: its metadata, member articles and every member's links."""
+    """One merged story: its metadata, member articles and every member's links.
+
+    [b]Examples[/b]
+
+      newsflow show st_f539d0ce136719eab8285986
+      newsflow show "$(newsflow stories --limit 1 --format json | jq -r '.[0].story_id')" --format json
+    """
     con = _connect(warehouse)
     story = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id = ?", [story_id])
     columns = [d[0] for d in story.description]
@@ -205,6 +236,20 @@ def _default_seeds() -> Path:
     return local if local.is_dir() else Path(__file__).resolve().parents[1] / "seeds"
 
 
+def _print_run_link(warehouse: str, load_id: str) -> None:
+    """Where to see the run and its artifacts, when a real Prefect server (PREFECT_API_URL/PREFECT_UI_URL) ran it."""
+    if not load_id or not (os.environ.get("PREFECT_API_URL") or os.environ.get("PREFECT_UI_URL")):
+        return  # Prefect's temporary server is gone once the run ends: nothing to link to
+    from prefect.utilities.urls import url_for
+
+    con = _connect(warehouse)
+    found = con.execute("SELECT flow_run_id FROM loads WHERE load_id = ? AND flow_run_id IS NOT NULL LIMIT 1", [load_id]).fetchall()
+    con.close()
+    url = url_for("flow-run", obj_id=found[0][0]) if found else None
+    if url:
+        stderr.print(f"flow run and its summary artifacts: {url}", highlight=False, soft_wrap=True)
+
+
 def _print_summary(summary: dict, warehouse: str, fmt: Format) -> None:
     if fmt == Format.json:
         import json
@@ -226,6 +271,7 @@ def _print_summary(summary: dict, warehouse: str, fmt: Format) -> None:
 
 
 register(app)  # sources, serve, trigger (flows/cli_sources.py)
+cli_report.register(app)  # report, queries (flows/cli_report.py)
 
 
 def main() -> None:

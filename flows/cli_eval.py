@@ -30,6 +30,11 @@ def extraction(
 
     Prints body precision/recall/F1 (4-token shingles), title, date, author set-F1, language and
     pages/s per extractor; the JSON report adds the worst pages by newsflow body F1.
+
+    [b]Examples[/b]
+
+      newsflow eval extraction ../shared/eval/fundus --limit 50
+      newsflow eval extraction ../shared/eval/scrapinghub --out data/eval-scrapinghub.json
     """
     from tasks.evaluate.extraction import evaluate_extraction, render_extraction_report
 
@@ -62,6 +67,11 @@ def dedup(
     Prints pair precision/recall/F1, ARI, clusters, hard-negative false merges (negatives.json),
     docs/s and pair recall per rendition (manifest.json); the JSON report adds every false split
     and false merge with its files.
+
+    [b]Examples[/b]
+
+      python benchmarks/dedup_corpus.py /tmp/dedup-set && newsflow eval dedup /tmp/dedup-set
+      newsflow eval dedup /tmp/dedup-set --out data/eval-dedup.json
     """
     from tasks.evaluate.dedup import evaluate_dedup, render_dedup_report
 

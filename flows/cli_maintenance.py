@@ -26,6 +26,11 @@ def compact(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, t
 
     Every run appends a few small files per table; compact now and then (e.g. daily).
     Readers see the same rows before and after.
+
+    [b]Examples[/b]
+
+      newsflow compact
+      newsflow compact --warehouse /data/wh --format json
     """
     from warehouse.maintenance import compact as run_compact
 
@@ -44,6 +49,11 @@ def vacuum(
     """Delete data files no table version within the retention references (after compact or deletes).
 
     Time travel (`sql --as-of`) to versions older than the retention stops working for vacuumed files.
+
+    [b]Examples[/b]
+
+      newsflow vacuum --dry-run
+      newsflow vacuum --retention-hours 24
     """
     from warehouse.maintenance import vacuum as run_vacuum
 
@@ -52,7 +62,13 @@ def vacuum(
 
 
 def history(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
-    """Committed loads with the version to pass to `newsflow sql --as-of`."""
+    """Committed loads with the version to pass to `newsflow sql --as-of`.
+
+    [b]Examples[/b]
+
+      newsflow history
+      newsflow history --format json
+    """
     from warehouse.maintenance import history as load_history
 
     rows = load_history(_open(warehouse))
@@ -62,6 +78,7 @@ def history(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, t
 def reprocess(
     stage: Annotated[str, typer.Option(help="Rebuild from this stage on: normalize, dedup or enrich.")] = "normalize",
     warehouse: WarehouseOpt = "data/warehouse",
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Rebuild derived tables from the stored raw documents (no refetch), e.g. after a parser upgrade.
 
@@ -81,7 +98,7 @@ def reprocess(
     with stderr.status(f"reprocessing from {stage} ..."):
         result = news_reprocess(warehouse=str(_open(warehouse).root), stage=Stage(stage))
     rows = sorted(result["rows_written"].items())
-    print_rows(["table", "rows"], rows, Format.table, title=f"reprocess {stage} (load {result['load_id']})")
+    print_rows(["table", "rows"], rows, fmt, title=f"reprocess {stage} (load {result['load_id']})")
 
 
 def _open(warehouse: str):

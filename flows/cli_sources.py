@@ -130,6 +130,11 @@ def trigger(
     """Run a source's deployment now, wait for it and print the run's summary.
 
     Needs `newsflow serve` running (same as `prefect deployment run 'news-pipeline/SOURCE'`).
+
+    [b]Examples[/b]
+
+      newsflow trigger moscow-times
+      newsflow trigger moscow-times --api-url http://127.0.0.1:4300/api --format json
     """
     from flows.serve import TriggerError, default_api_url, trigger_source
 

@@ -18,6 +18,7 @@ from tasks.dedup.batch import dedup_task, fingerprint_task
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.stage import enrich_task
 from tasks.ingest import documents_table, read_paths_task, rejects_table
+from tasks.report.artifacts import build_run_summary, publish_run_summary
 from tasks.normalize.batch import normalize_task
 from tasks.records import Reject
 from tasks.sources.base import SourceState
@@ -32,6 +33,7 @@ from warehouse.views import connect, write_catalog
 DEFAULT_WAREHOUSE = "data/warehouse"
 
 publish_task = task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)(publish_tables)
+publish_run_summary_task = task(name="publish-run-summary", cache_policy=NO_CACHE)(publish_run_summary)
 
 
 def new_load_id(now: datetime) -> str:
@@ -113,6 +115,9 @@ def news_pipeline(
         checkpoint("committed")
         write_catalog(wh)
     logger.info("load %s committed: %s", load_id, counts)
+    # artifacts in the Prefect UI: counts by stage, new stories, top duplicates, rejects by reason
+    publish_run_summary_task(build_run_summary(load_id, counts, deduped.stories.to_pylist(), deduped.members.to_pylist(),
+                                               set(articles.column("article_id").to_pylist()), set(context.stories)))
     return {"load_id": load_id, **counts}
 
 

@@ -101,6 +101,7 @@ def prefect_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_file:
         raise ServerError("the `prefect` command is not installed beside newsflow")
     log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - closed below
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.setdefault("PREFECT_UI_API_URL", url)  # else the UI calls port 4200 whatever --port says
     # Its own session: a terminal's Ctrl-C reaches only `newsflow serve`, which still needs the
     # server while the runner pauses its schedules, and then stops the server itself.
     server = subprocess.Popen(

@@ -35,3 +35,17 @@ def shared_eval() -> Path:
     if not SHARED_EVAL.is_dir():
         pytest.skip(f"{SHARED_EVAL} is absent (evaluation data lives beside the repo, not in it)")
     return SHARED_EVAL
+
+
+@pytest.fixture(scope="session")
+def news_warehouse(tmp_path_factory, prefect_harness) -> tuple[Path, dict[str, dict]]:
+    """The seeds plus a generated three-source corpus (tests/tasks/report/corpus.py), one flow run
+    per source: (warehouse root, {source: run summary}). Shared by the report, query and docs tests."""
+    from flows.pipeline import news_pipeline
+    from tests.tasks.report.corpus import make_news_corpus
+
+    base = tmp_path_factory.mktemp("news")
+    folders = make_news_corpus(base / "corpus")
+    root = base / "warehouse"
+    summaries = {name: news_pipeline([str(path)], str(root), source=name) for name, path in folders.items()}
+    return root, summaries

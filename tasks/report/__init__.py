@@ -1,0 +1,1 @@
+"""Reporting: Prefect run artifacts and the self-contained HTML coverage report."""
