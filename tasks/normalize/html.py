@@ -1,34 +1,31 @@
 """HTML news page -> ParsedArticle: trafilatura for the main text, own readers for the metadata.
 
 The body is trafilatura's main-text extraction (paragraphs, section headings and list items, one
-per paragraph, joined by blank lines). Title, authors, date, canonical URL, site name and language
+per paragraph, joined by blank lines; see html_body). Title, authors, date, canonical URL, site name and language
 come from JSON-LD, <meta> tags and headings first (see html_fields / html_meta for why), with
 trafilatura and htmldate as fallbacks.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
-import re
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
-import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
+from tasks.normalize.html_body import extract_body, related_links
 from tasks.normalize.html_fields import (
     choose_published,
-    choose_title,
-    fold,
     is_site_name,
     looks_like_person,
     language_code,
     split_authors,
 )
+from tasks.normalize.html_title import choose_title
 from tasks.normalize.html_meta import (
     article_objects,
     clean_text,
@@ -45,11 +42,6 @@ from tasks.records import Link, ParsedArticle, RejectError
 _MACRO = {"nb": "no", "nn": "no"}
 MAX_HTML_CHARS = 20_000_000
 MIN_BODY_CHARS = 40
-PRECISION_MIN_SHARE = 0.3
-# Boxes that sit inside article containers but are not the article: captions, related links,
-# share bars, newsletter sign-ups. Matched on class/id words, never on a site's name.
-_NOISE_XPATH = "//figcaption | //*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')]"
-_RELATED = re.compile(r"(^|[\s_-])(related|read-?more|more-?stories|recommended|also-?read)", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 _PUBLISHED_META = (
     "article:published_time",
@@ -100,8 +92,8 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     headings = heading_texts(tree)
     title = choose_title(
         [
-            first_meta(meta, "og:title"),
             clean_text(article_ld.get("headline")),
+            first_meta(meta, "og:title"),
             first_meta(meta, "twitter:title"),
             clean_text(tree.findtext(".//title")),
             clean_text(article_ld.get("name")),
@@ -109,12 +101,14 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
         headings,
         site_names,
     )
-    authors = _authors(tree, meta, article_ld, site_names)
-    published_at = _published(tree, meta, article_ld, uri)
+    summaries = [clean_text(article_ld.get("description")), first_meta(meta, "og:description", "description")]
+    main = extract_body(tree, uri, [title, *headings], summaries)
+    body = main.text
+    # a byline or date line at the top of the text counts only when the page's markup has none
+    authors = _authors(tree, meta, article_ld, site_names) or main.authors
+    published_at = _published(tree, meta, article_ld, uri, main.published_at)
     declared_language = _declared_language(tree, meta, article_ld)
-    links = _related_links(tree, canonical_url or uri)
-
-    body = _drop_headline(_main_text(tree, uri), [title, *headings])
+    links = related_links(tree, canonical_url or uri)
     if len(body) < MIN_BODY_CHARS:
         raise RejectError("no-article-text", f"main text has {len(body)} characters (< {MIN_BODY_CHARS})")
     language, language_source = _language(declared_language, body)
@@ -130,38 +124,8 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
         canonical_url=canonical_url,
         site_name=site_name,
         links=links,
-        extra={"language_declared": declared_language, "language_source": language_source},
+        extra={"language_declared": declared_language, "language_source": language_source, "dateline": main.dateline},
     )
-
-
-def _main_text(tree: lxml_html.HtmlElement, uri: str | None) -> str:
-    """trafilatura in precision mode, unless that lost most of the text of its default mode.
-
-    Measured on both eval sets, precision mode drops share bars, "more stories" lists and
-    newsletter boxes that the default keeps; on a few pages it keeps only a fragment, and then
-    the default extraction is the better body.
-    """
-    options = dict(url=uri, include_comments=False, include_images=False, include_tables=True, prune_xpath=_NOISE_XPATH)
-    default = trafilatura.bare_extraction(copy.deepcopy(tree), **options)
-    default_text = _body_text(default.text if default is not None else "")
-    precise = trafilatura.bare_extraction(tree, favor_precision=True, **options)
-    precise_text = _body_text(precise.text if precise is not None else "")
-    if default_text and len(precise_text) < PRECISION_MIN_SHARE * len(default_text):
-        return default_text
-    return precise_text
-
-
-def _drop_headline(body: str, headlines: list[str | None]) -> str:
-    """The body starts after the headline: an <h1> the extractor kept as first paragraph goes."""
-    first, _, rest = body.partition("\n\n")
-    if rest and fold(first) in {fold(h) for h in headlines if h}:
-        return rest
-    return body
-
-
-def _body_text(text: str) -> str:
-    paragraphs = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
-    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _host(url: str | None) -> str | None:
@@ -244,7 +208,7 @@ def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
     return []
 
 
-def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: str | None):
+def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: str | None, text_date=None):
     candidates = [article_ld.get("datePublished"), article_ld.get("dateCreated")]
     candidates += [first_meta(meta, key) for key in _PUBLISHED_META]
     candidates += tree.xpath('//time[@itemprop="datePublished" or @pubdate]/@datetime | //time/@datetime')[:3]
@@ -252,6 +216,8 @@ def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: s
     chosen = choose_published([c if isinstance(c, str) else None for c in candidates], fallbacks)
     if chosen is not None:
         return chosen
+    if text_date is not None:
+        return text_date
     found = htmldate.find_date(tree, url=uri, original_date=True, extensive_search=True)
     return choose_published([found], fallbacks) if found else None
 
@@ -285,25 +251,3 @@ def _declared_language(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict
         if code:
             return code
     return None
-
-
-def _related_links(tree: lxml_html.HtmlElement, base: str | None) -> tuple[Link, ...]:
-    """Links in related-stories boxes (kept as data, never as body text)."""
-    links: list[Link] = []
-    seen: set[str] = set()
-    for box in tree.xpath("//*[@class or @id]")[:20000]:
-        marker = f"{box.get('class', '')} {box.get('id', '')}"
-        if not _RELATED.search(marker):
-            continue
-        for anchor in box.iter("a"):
-            href = (anchor.get("href") or "").strip()
-            url = urljoin(base, href) if base else href
-            if not url.startswith(("http://", "https://")) or url in seen:
-                continue
-            seen.add(url)
-            links.append(Link(url, clean_text(anchor.text_content()) or None, "related"))
-            if len(links) >= 50:
-                return tuple(links)
-    return tuple(links)
-
-

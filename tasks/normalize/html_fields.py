@@ -1,4 +1,4 @@
-"""Choosing one title, author list, publication time and language among a page's candidates."""
+"""Choosing one author list, publication time and language among a page's candidates (titles: html_title)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ from dateutil import parser as dateutil_parser
 
 from tasks.normalize.html_meta import clean_text
 
-_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ", " » ", " « ", " * ", "｜", "：", "ㅣ", ": ", " / ")
-# cut without a known site name only when another source confirms the shorter title
-_GENERIC_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ")
 _BY = re.compile(
     r"^\s*(?:written\s+by|posted\s+by|reported\s+by|text|by|von|par|por|av|af|door|от|автор|autor|autorin|author|reporter)\s*[:\s]\s*",
     re.IGNORECASE,
@@ -40,14 +37,14 @@ def looks_like_person(name: str) -> bool:
 
 
 def is_site_name(name: str, site_names: list[str]) -> bool:
-    return _site_like(name, site_names)
+    return site_like(name, site_names)
 
 
 def fold(text: str | None) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip().casefold()
 
 
-def _site_like(part: str, site_names: list[str]) -> bool:
+def site_like(part: str, site_names: list[str]) -> bool:
     """True when `part` is a site's name: equal, or one contains the other with little to spare
     ("Daily Mail Online" vs "Mail Online", "n-tv.de" vs "ntv.de" does not count)."""
     folded = fold(part).strip(" .")
@@ -65,55 +62,6 @@ def _site_like(part: str, site_names: list[str]) -> bool:
         if len(folded) >= 3 and folded in name:
             return True
     return False
-
-
-def title_variants(title: str, site_names: list[str], depth: int = 0) -> list[tuple[str, bool]]:
-    """The title itself, then shorter forms with a leading or trailing part cut off; the flag says
-    whether the cut removed a known site name (and whatever followed it, e.g. a date) or only a
-    short trailing phrase that another source has to confirm."""
-    variants = [(title, True)]
-    for sep in _SEPARATORS:
-        parts = title.split(sep)
-        if len(parts) < 2:
-            continue
-        # the last site-like part first: "Site | Section | Headline" is rarer than "Headline | Site"
-        site_index = next((i for i in reversed(range(len(parts))) if _site_like(parts[i], site_names)), None)
-        if site_index is not None:
-            kept = sep.join(parts[:site_index] if site_index else parts[1:]).strip()
-            if kept:
-                variants.append((kept, True))
-                if depth < 2:
-                    variants.extend(v for v in title_variants(kept, site_names, depth + 1)[1:] if v[1])
-        elif sep in _GENERIC_SEPARATORS:
-            head, tail = sep.join(parts[:-1]).strip(), parts[-1]
-            if head and len(tail.split()) <= 4 < len(head.split()):
-                variants.append((head, False))
-    return variants
-
-
-def choose_title(candidates: list[str | None], headings: list[str], site_names: list[str]) -> str | None:
-    """The most trusted candidate, with a site-name prefix/suffix cut off when the cut is a known
-    site name or another candidate (or an <h1>) confirms the shorter form.
-
-    `candidates` come in trust order (og:title, JSON-LD headline, twitter:title, <title>, ...).
-    Editors write og:title for sharing; it is the headline more often than the <h1> (measured on
-    the fundus set), so an <h1> only confirms a cut, it does not replace the first candidate.
-    """
-    cleaned = [clean_text(c) for c in candidates if c and clean_text(c)]
-    if not cleaned:
-        return headings[0] if headings else None
-    first, others = cleaned[0], cleaned[1:]
-    confirmations = {fold(text) for text in [*others, *headings]}
-    for other in others:
-        confirmations.update(fold(variant) for variant, known in title_variants(other, site_names)[1:] if known)
-    variants = title_variants(first, site_names)
-    for variant, _ in variants[1:]:
-        if fold(variant) in confirmations:
-            return variant
-    for variant, known_site in variants[1:]:
-        if known_site:
-            return variant
-    return first
 
 
 def clean_author(name: str) -> str:

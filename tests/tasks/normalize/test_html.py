@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tasks.normalize.html import parse_html
-from tasks.normalize.html_fields import choose_published, choose_title, parse_datetime, split_authors
+from tasks.normalize.html_fields import choose_published, parse_datetime, split_authors
+from tasks.normalize.html_title import choose_title
 from tasks.records import RejectError
 
 PARAGRAPHS = [
@@ -161,3 +162,113 @@ def test_dates_keep_their_zone() -> None:
     # a zoneless date borrows the zone of another date of the same page
     chosen = choose_published(["2024-03-05T09:30:00"], ["2024-03-05T10:00:00+01:00"])
     assert chosen.utcoffset() == timedelta(hours=1)
+
+
+def _page(head: str, body: str) -> str:
+    return f"<html lang='en'><head>{head}</head><body><article>{body}</article></body></html>"
+
+
+def test_json_ld_headline_wins_over_a_differing_og_title() -> None:
+    # og:title is often a shorter social-media variant; the JSON-LD headline is the visible one
+    head = (
+        '<meta property="og:title" content="Council budget approved">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "Council approves transport budget after months of debate"}</script>'
+    )
+    page = _page(head, "".join(f"<p>{p}</p>" for p in PARAGRAPHS))
+    assert parse_html(page).title == "Council approves transport budget after months of debate"
+
+
+def test_short_title_cut_when_the_h1_confirms_it() -> None:
+    sites = ["example.it", "example"]
+    title = "„Unermüdlicher Einsatz“ - Die Neue Tageszeitung"
+    assert choose_title([title], ["„Unermüdlicher Einsatz“"], sites) == "„Unermüdlicher Einsatz“"
+    assert choose_title([title], [], sites) == title  # unconfirmed: the trailing phrase stays
+
+
+WIRE_PAGE = _page(
+    "<title>Scientists map the world's faults</title>",
+    "<h1>Scientists map the world's faults</h1>"
+    f"<p>WASHINGTON (Reuters) - {PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>"
+    "<p>(Reporting by Will Dunham; Editing by Tom Brown)</p>",
+)
+
+
+def test_wire_dateline_and_credits_come_off_the_html_body() -> None:
+    # the same rules as the text renditions, so an HTML copy and a text copy get one body
+    article = parse_html(WIRE_PAGE, "https://wire.example/science/faults")
+    assert article.body.split("\n\n") == PARAGRAPHS[:2]
+    assert article.extra["dateline"] == "WASHINGTON (Reuters)"
+    assert article.authors == ("Will Dunham",)  # no author in the markup: the reporter credit
+
+
+def test_byline_in_markup_beats_the_wire_credit() -> None:
+    page = WIRE_PAGE.replace("<head>", '<head><meta name="author" content="Jane Doe">')
+    assert parse_html(page).authors == ("Jane Doe",)
+
+
+def test_one_extraction_unless_precision_keeps_a_fragment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.normalize import html_body
+
+    calls: list[bool] = []
+    real = html_body.trafilatura.bare_extraction
+
+    def counting(tree, **options):
+        calls.append(bool(options.get("favor_precision")))
+        return real(tree, **options)
+
+    monkeypatch.setattr(html_body.trafilatura, "bare_extraction", counting)
+    parse_html(ARTICLE_PAGE, "https://example.org/news/2024/council-budget")
+    assert calls == [True]  # precision mode kept the page's prose: no second (default) run
+
+
+def test_default_extraction_when_precision_keeps_a_fragment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from lxml import html as lxml_html
+
+    from tasks.normalize import html_body
+
+    full = "\n".join(PARAGRAPHS * 3)
+    monkeypatch.setattr(
+        html_body.trafilatura,
+        "bare_extraction",
+        lambda tree, **options: SimpleNamespace(text=PARAGRAPHS[0][:60] if options.get("favor_precision") else full),
+    )
+    tree = lxml_html.fromstring(_page("", "".join(f"<p>{p}</p>" for p in PARAGRAPHS * 3)))
+    assert html_body.main_text(tree, None) == "\n\n".join(PARAGRAPHS * 3)
+
+
+def test_kicker_comes_off_when_another_title_omits_it() -> None:
+    sites = ["example.de", "example"]
+    headline = "Trump spricht nach Tanker-Stürmung über Bodeneinsätze"
+    kicker_title = f'"Es wird bald beginnen": {headline}'
+    assert choose_title([kicker_title, headline], [], sites) == headline
+    # an <h1> alone does not count: the kicker often sits in its own element beside it
+    assert choose_title([kicker_title], [headline], sites) == kicker_title
+
+
+LEAD = "Fares stay frozen for two years while the tram network grows into three northern districts."
+
+
+def test_printed_lead_paragraph_is_put_back_in_front() -> None:
+    # the standfirst sits outside the text container; it is article text when the page prints it
+    head = f'<meta property="og:description" content="{LEAD}">'
+    body = f'<h1>Council approves budget</h1><div class="standfirst">{LEAD}</div><div class="text">' + "".join(
+        f"<p>{p}</p>" for p in PARAGRAPHS
+    ) + "</div>"
+    article = parse_html(_page(head, body))
+    assert article.body.split("\n\n")[0] == LEAD
+    assert article.body.count("Fares stay frozen") == 1
+
+
+def test_meta_description_alone_is_not_article_text() -> None:
+    head = f'<meta property="og:description" content="{LEAD}">'
+    article = parse_html(_page(head, "".join(f"<p>{p}</p>" for p in PARAGRAPHS)))
+    assert LEAD not in article.body
+
+
+def test_read_also_teasers_and_photo_credits_leave_the_body() -> None:
+    paragraphs = [PARAGRAPHS[0], "Lesen Sie auch: Neue Tram fährt ab Montag", "Photo: AFP", PARAGRAPHS[1]]
+    article = parse_html(_page("", "".join(f"<p>{p}</p>" for p in paragraphs)))
+    assert article.body.split("\n\n") == PARAGRAPHS[:2]
