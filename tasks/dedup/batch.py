@@ -39,11 +39,19 @@ class DedupResult:
     edges: list[Edge]
 
 
-def fingerprint_articles(articles: pa.Table, load_id: str) -> pa.Table:
-    """Fingerprints of each article body and canonical URL (the body only: no titles or footers)."""
-    bodies = articles.column("body").to_pylist()
-    hashes, counts, signatures, bands = fingerprint_bodies(bodies)
-    n = len(bodies)
+def fingerprint_articles(articles: pa.Table, load_id: str, workers: int | None = None) -> pa.Table:
+    """Fingerprints of each article body and canonical URL (the body only: no titles or footers).
+
+    workers: processes for large batches (see `fingerprint_bodies`)."""
+    hashes, counts, signatures, bands = fingerprint_bodies(articles.column("body").to_pylist(), workers)
+    return fingerprints_table(articles, hashes, counts, signatures, bands, load_id)
+
+
+def fingerprints_table(
+    articles: pa.Table, hashes: list[str], counts: np.ndarray, signatures: np.ndarray, bands: np.ndarray, load_id: str
+) -> pa.Table:
+    """The FINGERPRINTS rows of `articles` (article_id, canonical_url) from computed fingerprints."""
+    n = articles.num_rows
     return pa.table(
         {
             "article_id": articles.column("article_id"),

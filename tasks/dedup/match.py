@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.dedup.fingerprint import MIN_SHINGLES, containment, estimate_jaccard
 
@@ -43,36 +44,28 @@ def find_edges(
     is_new = np.array([i in new_ids for i in ids])
     sigs = _matrix(fps.column("minhash"), np.uint32)
     sizes = np.asarray(fps.column("shingle_count").to_numpy(zero_copy_only=False), dtype=np.float64)
-    best: dict[tuple[int, int], Edge] = {}
 
-    def add(i: int, j: int, method: str, score: float) -> None:
-        key = (min(i, j), max(i, j))
-        old = best.get(key)
-        if old is None or METHOD_RANK[method] < METHOD_RANK[old.method]:
-            best[key] = Edge(ids[key[0]], ids[key[1]], method, score)
-
-    for group in _groups(fps.column("body_hash").to_pylist()):
-        for i, j in _pairs_touching_new(group, is_new):
-            add(i, j, "exact", 1.0)
-
-    candidates = _band_candidates(_matrix(fps.column("bands"), np.uint64), is_new)
-    url_pairs = [p for g in _groups(fps.column("url_key").to_pylist()) for p in _pairs_touching_new(g, is_new)]
-    pairs = np.array(sorted(set(candidates) | set(url_pairs)), dtype=np.int64).reshape(-1, 2)
-    if len(pairs):
-        a, b = pairs[:, 0], pairs[:, 1]
-        jac = estimate_jaccard(sigs[a], sigs[b])
-        con = containment(jac, sizes[a], sizes[b])
-        big_enough = np.minimum(sizes[a], sizes[b]) >= MIN_SHINGLES
-        near = big_enough & ((jac >= jaccard_min) | (con >= containment_min))
-        url_set = set(url_pairs)
-        for k in range(len(pairs)):
-            i, j = int(a[k]), int(b[k])
-            score = float(max(jac[k], con[k]))
-            if near[k]:
-                add(i, j, "near", round(score, 4))
-            if (i, j) in url_set and (jac[k] >= URL_JACCARD_MIN or con[k] >= containment_min):
-                add(i, j, "url", round(score, 4))
-    return sorted(best.values(), key=lambda e: (e.a, e.b))
+    # Pairs are int64 codes i * n + j (i < j), so sets of pairs are sorted numpy arrays.
+    exact = _group_pairs(fps.column("body_hash"), is_new, n)
+    url = _group_pairs(fps.column("url_key"), is_new, n)
+    candidates = _band_candidates(_matrix(fps.column("bands"), np.uint64), is_new, sizes >= MIN_SHINGLES)
+    pairs = np.union1d(candidates, url)
+    pairs = pairs[~np.isin(pairs, exact)]  # an exact edge outranks every other method
+    a, b = pairs // n, pairs % n
+    jac = estimate_jaccard(sigs[a], sigs[b])
+    con = containment(jac, sizes[a], sizes[b])
+    big_enough = np.minimum(sizes[a], sizes[b]) >= MIN_SHINGLES
+    near = big_enough & ((jac >= jaccard_min) | (con >= containment_min))
+    by_url = np.isin(pairs, url) & ((jac >= URL_JACCARD_MIN) | (con >= containment_min))
+    score = np.round(np.maximum(jac, con), 4)
+    edges = [Edge(ids[i], ids[j], "exact", 1.0) for i, j in zip((exact // n).tolist(), (exact % n).tolist())]
+    keep = np.flatnonzero(near | by_url)
+    # a pair found both ways is a url edge: METHOD_RANK puts url before near
+    edges += [
+        Edge(ids[i], ids[j], "url" if u else "near", s)
+        for i, j, u, s in zip(a[keep].tolist(), b[keep].tolist(), by_url[keep].tolist(), score[keep].tolist())
+    ]
+    return sorted(edges, key=lambda e: (e.a, e.b))
 
 
 def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
@@ -83,39 +76,57 @@ def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
     return flat.reshape(len(combined), -1)
 
 
-def _groups(values: list) -> list[list[int]]:
-    by_value: dict[object, list[int]] = {}
-    for index, value in enumerate(values):
-        if value:
-            by_value.setdefault(value, []).append(index)
-    return [g for g in by_value.values() if len(g) > 1]
+def _group_pairs(column: pa.ChunkedArray, is_new: np.ndarray, n: int) -> np.ndarray:
+    """Rows sharing a non-empty value, as pair codes: a group of k copies needs k-1 edges to
+    connect, not k^2, so each member is chained to the group's first row (if either is new)."""
+    values = column.combine_chunks()
+    valid = np.asarray(pc.fill_null(pc.not_equal(values, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+    codes = np.asarray(values.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    rows = np.flatnonzero(valid)
+    if len(rows) < 2:
+        return np.zeros(0, np.int64)
+    order = np.argsort(codes[rows], kind="stable")
+    rows, codes = rows[order], codes[rows][order]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    anchor = rows[np.flatnonzero(first)][np.cumsum(first) - 1]
+    member = ~first & (is_new[anchor] | is_new[rows])
+    return np.unique(anchor[member] * n + rows[member])
 
 
-def _pairs_touching_new(group: list[int], is_new: np.ndarray) -> list[tuple[int, int]]:
-    # A group of k copies needs k-1 edges to connect, not k^2: chain each new member to the first.
-    anchor = group[0]
-    return [(min(anchor, i), max(anchor, i)) for i in group[1:] if is_new[anchor] or is_new[i]]
+def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Pairs (as codes i * n + j) sharing at least one LSH band key, at least one of them new.
 
-
-def _band_candidates(bands: np.ndarray, is_new: np.ndarray) -> list[tuple[int, int]]:
-    """Pairs sharing at least one LSH band key, at least one of them new."""
+    Only `eligible` rows (big enough to be near copies) take part: a pair with a smaller body
+    could never pass verification. Sort by key, then emit every pair inside each bucket with
+    array arithmetic — no Python loop over buckets.
+    """
     if bands.size == 0:
-        return []
+        return np.zeros(0, np.int64)
     n, nb = bands.shape
-    keys = bands.ravel()
-    rows = np.repeat(np.arange(n), nb)
-    order = np.argsort(keys, kind="stable")
+    rows = np.repeat(np.flatnonzero(eligible), nb)
+    keys = bands[eligible].ravel()
+    order = np.lexsort((rows, keys))
     keys, rows = keys[order], rows[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    out: set[tuple[int, int]] = set()
-    for s, e in zip(starts, ends):
-        if e - s < 2:
-            continue
-        members = np.unique(rows[s:e])
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = int(members[x]), int(members[y])
-                if is_new[i] or is_new[j]:
-                    out.add((i, j))
-    return sorted(out)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    shared = sizes > 1
+    if not shared.any():
+        return np.zeros(0, np.int64)
+    # keep only buckets of 2+ rows holding a new one
+    bucket = np.repeat(np.arange(len(starts)), sizes)
+    in_shared = shared[bucket]
+    has_new = np.zeros(len(starts), dtype=bool)
+    np.logical_or.at(has_new, bucket[in_shared & is_new[rows]], True)
+    keep = (shared & has_new)[bucket]
+    rows, bucket = rows[keep], bucket[keep]
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    sizes = np.diff(np.r_[starts, len(rows)])
+    # position p in a bucket ending at e pairs with positions p+1 .. e-1
+    ends = np.repeat(starts + sizes, sizes)
+    later = ends - np.arange(len(rows)) - 1
+    first = np.repeat(np.arange(len(rows)), later)
+    offset = np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+    i, j = rows[first], rows[first + 1 + offset]
+    touch = is_new[i] | is_new[j]
+    lo, hi = np.minimum(i, j)[touch], np.maximum(i, j)[touch]
+    return np.unique(lo * n + hi)
