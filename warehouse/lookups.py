@@ -24,6 +24,8 @@ def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values:
 def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> StoredContext:
     """Stored articles that share an exact hash, a URL key or an LSH band with a new article,
     plus the stories they belong to and every member of those stories."""
+    if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band
+        return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
     con.register("_new_fps", new_fps)
     fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
     candidates = con.sql(
