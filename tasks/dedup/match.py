@@ -103,10 +103,11 @@ def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray
     if bands.size == 0:
         return np.zeros(0, np.int64)
     n, nb = bands.shape
-    rows = np.repeat(np.flatnonzero(eligible), nb)
+    rows = np.repeat(np.flatnonzero(eligible).astype(np.int32 if n < 2**31 else np.int64), nb)
     keys = bands[eligible].ravel()
-    order = np.lexsort((rows, keys))
+    order = np.argsort(keys, kind="stable")  # rows ascend already: stable keeps them ascending per key
     keys, rows = keys[order], rows[order]
+    del order
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
     shared = sizes > 1
@@ -126,7 +127,6 @@ def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray
     later = ends - np.arange(len(rows)) - 1
     first = np.repeat(np.arange(len(rows)), later)
     offset = np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
-    i, j = rows[first], rows[first + 1 + offset]
+    i, j = rows[first].astype(np.int64), rows[first + 1 + offset].astype(np.int64)
     touch = is_new[i] | is_new[j]
-    lo, hi = np.minimum(i, j)[touch], np.maximum(i, j)[touch]
-    return np.unique(lo * n + hi)
+    return np.unique(np.minimum(i, j)[touch] * n + np.maximum(i, j)[touch])
