@@ -13,6 +13,7 @@ from flows import cli_maintenance, cli_report
 from flows.cli_eval import eval_app
 from flows.cli_sources import ConfigOpt, configured_warehouse, read_config, register, resolve_warehouse
 from flows.config import DEFAULT_CONFIG
+from flows.executors import Executor
 from flows.output import Format, print_rows, stderr
 
 app = typer.Typer(
@@ -45,6 +46,11 @@ def run(
     config: ConfigOpt = DEFAULT_CONFIG,
     kind: Annotated[Optional[str], typer.Option(help="Read every URL/path argument as this kind: feed, sitemap, urls, warc, page, folder.")] = None,
     fmt: FormatOpt = Format.table,
+    executor: Annotated[Executor, typer.Option(help="Task runner: Prefect's thread pool, or Dask (a LocalCluster unless --address).")] = Executor.thread,
+    address: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes of the local Dask cluster.")] = 2,
+    batch_rows: Annotated[Optional[int], typer.Option(help="Documents per normalize/enrich task (default with Dask: 1000).")] = None,
+    storage_option: Annotated[Optional[list[str]], typer.Option("--storage-option", help="KEY=VALUE delta-rs option for an s3:// warehouse (repeatable; credentials go in AWS_* variables).")] = None,
 ) -> None:
     """Run the news-pipeline flow over sources, URLs, files or folders and print a summary.
 
@@ -60,15 +66,28 @@ def run(
       newsflow run moscow-times         # a source from newsflow.toml
       newsflow run https://example.com/news/article.html
       newsflow run ~/news/drop --warehouse /data/wh
+      newsflow run ~/news/drop --executor dask --workers 4
+      newsflow run ~/news/drop --address tcp://scheduler:8786 --warehouse s3://news/wh
     """
     import os
 
+    from flows.executors import DEFAULT_DASK_BATCH_ROWS, dask_task_runner
     from flows.pipeline import news_pipeline
     from flows.targets import TargetError, plan_runs
+    from warehouse.storage import parse_storage_options
     from tasks.sources.netguard import private_networks_allowed
 
     cfg = read_config(config, required=False)
     root = resolve_warehouse(warehouse, cfg)
+    try:
+        options = {**cfg.warehouse.storage_options, **parse_storage_options(storage_option or [])}
+    except ValueError as exc:
+        stderr.print(f"[red]cannot run[/red]: {exc}")
+        raise typer.Exit(2) from None
+    pipeline = news_pipeline
+    if executor == Executor.dask or address:
+        pipeline = news_pipeline.with_options(task_runner=dask_task_runner(address=address, workers=workers))
+        batch_rows = batch_rows or DEFAULT_DASK_BATCH_ROWS
     try:
         plans = plan_runs(sources or [str(_default_seeds())], cfg, kind=kind)
     except TargetError as exc:
@@ -79,7 +98,8 @@ def run(
     for number, plan in enumerate(plans, 1):
         step = f" ({number}/{len(plans)})" if len(plans) > 1 else ""
         with stderr.status(f"running news-pipeline over {plan.label}{step} ..."):
-            summary = news_pipeline(warehouse=root, allow_private_networks=allow_private, **plan.flow_kwargs())
+            summary = pipeline(warehouse=root, allow_private_networks=allow_private, storage_options=options or None,
+                               batch_rows=batch_rows, **plan.flow_kwargs())
         _print_summary(summary, root, fmt)
         _print_run_link(root, summary["load_id"])
         # A source with nothing new is fine; nothing read while inputs were rejected is not.
@@ -212,15 +232,15 @@ def show(
 
 
 def _connect(warehouse: str, as_of: str | None = None):
+    from flows.warehouses import open_warehouse
     from warehouse.maintenance import resolve_as_of
-    from warehouse.store import Warehouse
     from warehouse.views import connect
 
     warehouse = configured_warehouse(warehouse)
     if "://" not in warehouse and not Path(warehouse).exists():
         stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
         raise typer.Exit(1)
-    wh = Warehouse(warehouse)
+    wh = open_warehouse(warehouse)
     if as_of is None:
         return connect(wh)
     try:

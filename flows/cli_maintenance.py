@@ -104,9 +104,9 @@ def reprocess(
 def _open(warehouse: str):
     from pathlib import Path
 
-    from warehouse.store import Warehouse
+    from flows.warehouses import open_warehouse
 
     if "://" not in warehouse and not Path(warehouse).exists():
         stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
         raise typer.Exit(1)
-    return Warehouse(warehouse)
+    return open_warehouse(warehouse)

@@ -164,10 +164,10 @@ def _load_summary(run) -> dict | None:
     root = (run.parameters or {}).get("warehouse")
     if not root or ("://" not in root and not Path(root).exists()):
         return None
-    from warehouse.store import Warehouse
+    from flows.warehouses import open_warehouse
     from warehouse.views import connect
 
-    con = connect(Warehouse(root))
+    con = connect(open_warehouse(root))
     row = con.execute(
         "SELECT load_id, counts FROM loads WHERE flow_run_id = ? AND status = 'committed' ORDER BY finished_at DESC LIMIT 1",
         [str(run.id)],
@@ -179,11 +179,11 @@ def _load_summary(run) -> dict | None:
 def _activity(root: str) -> dict[str, dict]:
     if "://" not in root and not Path(root).exists():
         return {}
+    from flows.warehouses import open_warehouse
     from warehouse.lookups import source_activity
-    from warehouse.store import Warehouse
     from warehouse.views import connect
 
-    con = connect(Warehouse(root))
+    con = connect(open_warehouse(root))
     try:
         return source_activity(con)
     finally:

@@ -171,6 +171,16 @@ class WarehouseConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     root: str = DEFAULT_WAREHOUSE
+    # non-secret delta-rs options for an object-store root (credentials come from AWS_* variables)
+    storage_options: dict[str, str] = {}
+
+    @field_validator("storage_options")
+    @classmethod
+    def _no_credentials(cls, value: dict[str, str]) -> dict[str, str]:
+        from warehouse.storage import refuse_secrets
+
+        refuse_secrets(value, "[warehouse] storage_options")
+        return value
 
 
 class NewsflowConfig(BaseModel):

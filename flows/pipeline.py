@@ -14,12 +14,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.config import SourceConfig
+from flows.fanout import enrich_batches, normalize_batches, run_task
 from tasks.dedup.batch import dedup_task, fingerprint_task
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
-from tasks.enrich.stage import enrich_task
 from tasks.ingest import documents_table, read_paths_task, rejects_table
 from tasks.report.artifacts import build_run_summary, publish_run_summary
-from tasks.normalize.batch import normalize_task
 from tasks.records import Reject
 from tasks.sources.base import SourceState
 from tasks.sources.collect import collect_source_task, fetch_log_table
@@ -27,6 +26,7 @@ from tasks.sources.netguard import private_networks_allowed
 from warehouse.faults import checkpoint
 from warehouse.lookups import fetch_log_rows, load_dedup_context, load_enrichment, stored_copies, stored_keys
 from warehouse.publish import publish_tables
+from warehouse.storage import storage_options as warehouse_storage_options
 from warehouse.store import Warehouse
 from warehouse.views import connect, write_catalog
 
@@ -48,14 +48,20 @@ def news_pipeline(
     source: str = "files",
     source_config: SourceConfig | None = None,
     allow_private_networks: bool = False,
+    storage_options: dict[str, str] | None = None,
+    batch_rows: int | None = None,
 ) -> dict:
     """Ingest a configured source (`source_config`), or files and folders (`paths`), into the
     warehouse; returns the run's counts. Private networks are allowed when the source, this
-    parameter or NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 (in the flow's environment) says so."""
+    parameter or NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 (in the flow's environment) says so.
+
+    An s3:// warehouse takes its credentials, region and endpoint from AWS_* variables in the
+    flow's environment; `storage_options` adds non-secret delta-rs options. `batch_rows` splits
+    normalize and enrich into tasks of that many rows (for a Dask task runner)."""
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     load_id = new_load_id(started)
-    wh = Warehouse(warehouse)
+    wh = Warehouse(warehouse, warehouse_storage_options(warehouse, os.environ, storage_options))
     fetch_log: list[dict] = []
     skipped: dict[str, int] = {}
     if source_config is not None:
@@ -70,10 +76,10 @@ def news_pipeline(
     checkpoint("ingest")
     documents = documents_table(raws, load_id)
     documents = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
-    normalized = normalize_task(documents, load_id)
+    normalized = normalize_batches(documents, load_id, batch_rows)
     checkpoint("normalize")
     rejects = rejects + normalized.rejects
-    enrichment = _enrich(wh, normalized.articles, load_id)  # outside the lock: the slowest stage
+    enrichment = _enrich(wh, normalized.articles, load_id, batch_rows)  # outside the lock: the slowest stage
     rejects += _enrich_rejects(normalized.articles, enrichment.pop("_failed"))
     checkpoint("enrich")
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
@@ -92,10 +98,10 @@ def news_pipeline(
         rejects = [r for r in rejects if r.document_id is None or r.document_id in new_docs]
         links = normalized.links.filter(pc.is_in(normalized.links.column("article_id"), articles.column("article_id")))
         enrichment = {name: t.filter(pc.is_in(t.column("article_id"), articles.column("article_id"))) for name, t in enrichment.items()}
-        fingerprints = fingerprint_task(articles, load_id)
+        fingerprints = run_task(fingerprint_task, articles, load_id)
         context = load_dedup_context(con, fingerprints)
         con.close()
-        deduped = dedup_task(articles, fingerprints, context, started, load_id)
+        deduped = run_task(dedup_task, articles, fingerprints, context, started, load_id)
         checkpoint("dedup")
         written = publish_task(wh, {
             "documents": documents,
@@ -121,7 +127,7 @@ def news_pipeline(
     return {"load_id": load_id, **counts}
 
 
-def _enrich(wh: Warehouse, articles: pa.Table, load_id: str) -> dict:
+def _enrich(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | None = None) -> dict:
     """Enrich each new body once; an exact copy of a stored article reuses its stored rows."""
     copies, rows = {}, {}
     if articles.num_rows and wh.files("fingerprints"):
@@ -129,7 +135,7 @@ def _enrich(wh: Warehouse, articles: pa.Table, load_id: str) -> dict:
         copies = stored_copies(con, articles)
         rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
         con.close()
-    return enrich_task(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id)
+    return enrich_batches(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id, batch_rows)
 
 
 def _enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:

@@ -7,6 +7,7 @@ leaves the old ones in place.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from enum import Enum
 
@@ -22,6 +23,7 @@ from tasks.normalize.batch import normalize_documents
 from warehouse.faults import checkpoint
 from warehouse.publish import publish_tables
 from warehouse.schemas import FINGERPRINTS
+from warehouse.storage import storage_options as warehouse_storage_options
 from warehouse.store import Warehouse
 from warehouse.views import connect, write_catalog
 
@@ -48,7 +50,7 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
     stage = Stage(stage)
     started = datetime.now(timezone.utc)
     load_id = new_load_id(started)
-    wh = Warehouse(warehouse)
+    wh = Warehouse(warehouse, warehouse_storage_options(warehouse, os.environ))
     written: dict[str, int] = {}
     with wh.writing():
         wh.start_load(load_id, _flow_run_id(), started)

@@ -8,7 +8,7 @@ import pyarrow as pa
 from deltalake import write_deltalake
 
 from warehouse.schemas import TABLES
-from warehouse.store import Warehouse, _sql_list, query
+from warehouse.store import Warehouse
 from warehouse.views import connect, current_rows_sql, write_catalog
 
 DEFAULT_RETENTION_HOURS = 168  # Delta's default: a reader may hold a file list for up to a week
@@ -102,9 +102,8 @@ def history(warehouse: Warehouse) -> list[tuple]:
     if loads is None:
         return []
     versions = sorted((e["version"], e["timestamp"]) for e in loads.history())
-    files = warehouse.files("loads")
-    rows = query(
-        f"SELECT load_id, finished_at, counts FROM read_parquet({_sql_list(files)}) WHERE status = 'committed' ORDER BY finished_at"
+    rows = warehouse.query_table(
+        "loads", "SELECT load_id, finished_at, counts FROM {loads} WHERE status = 'committed' ORDER BY finished_at"
     )
     out = []
     for load_id, finished, counts in rows:

@@ -38,6 +38,11 @@ class Warehouse:
             self.root = str(Path(self.root).resolve())
             Path(self.root).mkdir(parents=True, exist_ok=True)
         self.storage_options = storage_options
+        self._lease = None  # the writer lease while `writing()` holds it on an object store
+
+    def __getstate__(self) -> dict:
+        # A Warehouse travels to Dask workers with tasks; the lease (a thread) stays with its holder.
+        return {**self.__dict__, "_lease": None}
 
     # -- paths and files -------------------------------------------------------------
     def table_uri(self, name: str) -> str:
@@ -64,6 +69,29 @@ class Warehouse:
                 return []
         return [_local_path(uri) for uri in table.file_uris()]
 
+    def scan(self, con: duckdb.DuckDBPyConnection, name: str, as_of: datetime | None = None) -> str | None:
+        """A FROM-clause source on `con` for a table's live rows, or None when it has no files.
+
+        A folder is read with read_parquet over the live file list. An object store is read as
+        the Delta table's Arrow dataset (delta-rs's own object store client) registered on `con`:
+        DuckDB's httpfs is not needed, and the view lives only as long as the connection.
+        """
+        if self.is_local:
+            files = self.files(name, as_of=as_of)
+            return f"read_parquet({_sql_list(files)}, union_by_name = true)" if files else None
+        table = self.delta(name)
+        if table is None:
+            return None
+        if as_of is not None:
+            try:
+                table.load_as_version(as_of)
+            except Exception:  # the table did not exist yet at that time
+                return None
+        if not table.file_uris():
+            return None
+        con.register(f"_arrow_{name}", table.to_pyarrow_dataset())
+        return f'"_arrow_{name}"'
+
     # -- writing ---------------------------------------------------------------------
     def append(self, spec: TableSpec, batch: pa.Table) -> int:
         """Append rows (cast to the table's schema). Returns rows written."""
@@ -84,27 +112,35 @@ class Warehouse:
 
     def append_new(self, spec: TableSpec, batch: pa.Table) -> int:
         """Append only rows whose key is not stored yet (and each key once): re-runs add nothing."""
+        return self.append(spec, self.fresh(spec, batch))
+
+    def fresh(self, spec: TableSpec, batch: pa.Table) -> pa.Table:
+        """The rows of `batch` whose key the table does not hold yet, each key once."""
         if batch.num_rows == 0:
-            return 0
+            return batch
         keys = ", ".join(f'"{k}"' for k in spec.key)
         con = duckdb.connect()
         con.register("batch", batch)
-        files = self.files(spec.name)
+        source = self.scan(con, spec.name)
         query = f"SELECT * FROM batch QUALIFY row_number() OVER (PARTITION BY {keys}) = 1"
-        if files:
-            stored = f"SELECT DISTINCT {keys} FROM read_parquet({_sql_list(files)})"
+        if source:
+            stored = f"SELECT DISTINCT {keys} FROM {source}"
             query = f"SELECT * FROM ({query}) ANTI JOIN ({stored}) USING ({keys})"
         fresh = con.sql(query).to_arrow_table()
         con.close()
-        return self.append(spec, fresh)
+        return fresh
 
     # -- loads -----------------------------------------------------------------------
     @contextmanager
     def writing(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the warehouse's writer lock; on entry, delete what crashed runs left behind."""
-        with warehouse_lock(self, timeout=timeout):
-            self.remove_uncommitted()
-            yield
+        with warehouse_lock(self, timeout=timeout) as lease:
+            self._lease = lease
+            try:
+                self.remove_uncommitted()
+                yield
+            finally:
+                self._lease = None
 
     def start_load(self, load_id: str, flow_run_id: str | None, started_at: datetime) -> None:
         self.append(LOADS, pa.Table.from_pylist([_load_row(load_id, flow_run_id, started_at, None, "started", {})], LOADS.schema))
@@ -116,6 +152,8 @@ class Warehouse:
 
         replaces: tables this load rebuilt completely; their rows from earlier loads stop showing.
         """
+        if self._lease is not None:
+            self._lease.ensure_held()  # a writer that lost its lease must not commit
         finished = datetime.now(timezone.utc)
         row = _load_row(load_id, flow_run_id, started_at, finished, "committed", counts)
         row["replaces"] = sorted(replaces) if replaces else None
@@ -123,23 +161,22 @@ class Warehouse:
         return finished
 
     def committed_load_ids(self) -> set[str]:
-        files = self.files("loads")
-        if not files:
-            return set()
-        rows = query(f"SELECT DISTINCT load_id FROM read_parquet({_sql_list(files)}) WHERE status = 'committed'")
-        return {r[0] for r in rows}
+        return {r[0] for r in self.query_table("loads", "SELECT DISTINCT load_id FROM {loads} WHERE status = 'committed'")}
+
+    def query_table(self, name: str, sql: str) -> list[tuple]:
+        """Run `sql` with `{<name>}` standing for the table's live rows (as stored, committed or not)."""
+        con = duckdb.connect()
+        try:
+            source = self.scan(con, name)
+            return con.execute(sql.format(**{name: source})).fetchall() if source else []
+        finally:
+            con.close()
 
     def remove_uncommitted(self) -> dict[str, int]:
         """Delete rows written by loads that never committed (a run killed mid-write)."""
-        files = self.files("loads")
-        if not files:
-            return {}
         dead = [
             r[0]
-            for r in query(
-                f"SELECT load_id FROM read_parquet({_sql_list(files)}) GROUP BY load_id "
-                "HAVING NOT bool_or(status = 'committed')"
-            )
+            for r in self.query_table("loads", "SELECT load_id FROM {loads} GROUP BY load_id HAVING NOT bool_or(status = 'committed')")
         ]
         removed: dict[str, int] = {}
         if not dead:

@@ -15,19 +15,21 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.store import Warehouse, _quote, _sql_list
+from warehouse.store import Warehouse, _quote
 
 CATALOG_NAME = "catalog.duckdb"
 # The duckdb CLI on PyPI lags the Python package; this storage version opens in both.
 CATALOG_STORAGE_VERSION = "v1.5.0"
 
 
-def view_statements(warehouse: Warehouse, as_of: datetime | None = None) -> list[str]:
-    """CREATE VIEW statements: `_raw_<t>` over files, `<t>` over committed loads."""
+def view_statements(warehouse: Warehouse, as_of: datetime | None = None, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+    """CREATE VIEW statements: `_raw_<t>` over files, `<t>` over committed loads.
+
+    An object-store warehouse registers each table's Arrow dataset on `con` (required then).
+    """
     statements = []
     for spec in TABLES.values():
-        files = warehouse.files(spec.name, as_of=as_of)
-        source = f"read_parquet({_sql_list(files)}, union_by_name = true)" if files else _empty_select(spec)
+        source = warehouse.scan(con, spec.name, as_of=as_of) or _empty_select(spec)
         statements.append(f'CREATE OR REPLACE VIEW "_raw_{spec.name}" AS SELECT * FROM {source}')
     statements.append(
         "CREATE OR REPLACE VIEW _committed AS SELECT load_id, max(finished_at) AS committed_at "
@@ -108,15 +110,17 @@ def duckdb_type(t: pa.DataType) -> str:
 def connect(warehouse: Warehouse, as_of: datetime | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the warehouse views.
 
-    read_only: file access is limited to the warehouse folder and the configuration is locked,
-    so a query cannot read or write anything else on the machine.
+    read_only: file access is limited to the warehouse folder (none at all for an object store,
+    whose tables are registered Arrow datasets) and the configuration is locked, so a query
+    cannot read or write anything else on the machine.
     """
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    for statement in view_statements(warehouse, as_of=as_of):
+    for statement in view_statements(warehouse, as_of=as_of, con=con):
         con.execute(statement)
-    if read_only and warehouse.is_local:
-        con.execute(f"SET allowed_directories = [{_quote(warehouse.root + '/')}]")
+    if read_only:
+        if warehouse.is_local:
+            con.execute(f"SET allowed_directories = [{_quote(warehouse.root + '/')}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     return con
@@ -127,6 +131,8 @@ def write_catalog(warehouse: Warehouse) -> Path | None:
 
     A user may hold the old file open in the CLI (DuckDB locks it); replacing the directory
     entry never touches their open file, and their next open sees the new views.
+    Local warehouses only: an object store's views are registered Arrow datasets, which live
+    in one process (use `newsflow sql` or `warehouse.views.connect`).
     """
     if not warehouse.is_local:
         return None
