@@ -231,6 +231,28 @@ def show(
     print_rows(link_cols, link_rows, fmt, title="Links")
 
 
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
+    limit: Annotated[int, typer.Option(help="How many stories.")] = 10,
+    warehouse: WarehouseOpt = "data/warehouse",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Stories ranked by meaning (all-MiniLM-L6-v2 embeddings, cosine similarity in DuckDB).
+
+    [b]Examples[/b]
+
+      newsflow search "Russia pulls troops out of Syria"
+      newsflow search "central bank raises rates" --limit 5 --format json
+    """
+    from warehouse.search import search_stories
+
+    con = _connect(warehouse)
+    with stderr.status("embedding the query ..."):
+        hits = search_stories(con, text, limit)
+    print_rows(["story_id", "title", "score"], [(s, t, round(score, 4)) for s, t, score in hits], fmt, title=f"search: {text}")
+
+
 def _connect(warehouse: str, as_of: str | None = None):
     from flows.warehouses import open_warehouse
     from warehouse.maintenance import resolve_as_of
@@ -287,7 +309,8 @@ def _print_summary(summary: dict, warehouse: str, fmt: Format) -> None:
         ("rejects", summary["rejects"]),
     ]
     rows += [(f"  rejected: {reason}", n) for reason, n in sorted(summary["rejects_by_reason"].items())]
-    print_rows(["", "count"], rows, fmt, title=f"newsflow run → {warehouse} (load {summary['load_id']})")
+    load = f"load {summary['load_id']}" if summary["load_id"] else "nothing new: no load written"
+    print_rows(["", "count"], rows, fmt, title=f"newsflow run → {warehouse} ({load})")
 
 
 register(app)  # sources, serve, trigger (flows/cli_sources.py)

@@ -17,6 +17,7 @@ from flows.config import SourceConfig
 from flows.fanout import enrich_batches, normalize_batches, run_task
 from tasks.dedup.batch import dedup_task, fingerprint_task
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
+from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
 from tasks.ingest import documents_table, read_paths_task, rejects_table
 from tasks.report.artifacts import build_run_summary, publish_run_summary
 from tasks.records import Reject
@@ -24,8 +25,16 @@ from tasks.sources.base import SourceState
 from tasks.sources.collect import collect_source_task, fetch_log_table
 from tasks.sources.netguard import private_networks_allowed
 from warehouse.faults import checkpoint
-from warehouse.lookups import fetch_log_rows, load_dedup_context, load_enrichment, stored_copies, stored_keys
+from warehouse.lookups import (
+    fetch_log_rows,
+    load_dedup_context,
+    load_enrichment,
+    neighbour_story_vectors,
+    stored_copies,
+    stored_keys,
+)
 from warehouse.publish import publish_tables
+from warehouse.schemas import REJECTS
 from warehouse.storage import storage_options as warehouse_storage_options
 from warehouse.store import Warehouse
 from warehouse.views import connect, write_catalog
@@ -86,8 +95,6 @@ def news_pipeline(
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
     with wh.writing():
         checkpoint("locked")
-        wh.start_load(load_id, _flow_run_id(), started)
-        checkpoint("started")
         con = connect(wh, read_only=False)
         stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
@@ -103,7 +110,8 @@ def news_pipeline(
         con.close()
         deduped = run_task(dedup_task, articles, fingerprints, context, started, load_id)
         checkpoint("dedup")
-        written = publish_task(wh, {
+        events = _events(wh, deduped.stories.to_pylist(), enrichment, load_id)
+        batches = {
             "documents": documents,
             "articles": articles.drop_columns(["fetched_at"]),
             "links": links,
@@ -113,7 +121,15 @@ def news_pipeline(
             "rejects": rejects_table(rejects, load_id),
             "fetch_log": fetch_log_table(fetch_log, load_id),
             **enrichment,
-        })
+            "events": events,
+        }
+        if documents.num_rows == 0 and not fetch_log and wh.fresh(REJECTS, batches["rejects"]).num_rows == 0:
+            logger.info("nothing new: no load written")  # a re-run leaves every table as it was
+            return {"load_id": None, "inputs": len(raws), **summarize(documents, articles, deduped, set(), rejects, {}),
+                    "source": source, "fetches": 0, "skipped": skipped}
+        wh.start_load(load_id, _flow_run_id(), started)  # before the first write: a crash from here on is cleaned up
+        checkpoint("started")
+        written = publish_task(wh, batches)
         counts = {"inputs": len(raws), **summarize(documents, articles, deduped, set(context.stories), rejects, written)}
         counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
         checkpoint("commit")
@@ -136,6 +152,22 @@ def _enrich(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | N
         rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
         con.close()
     return enrich_batches(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id, batch_rows)
+
+
+def _events(wh: Warehouse, stories: list[dict], enrichment: dict, load_id: str) -> pa.Table:
+    """Group the touched stories with stored ones of the same days that tell the same event."""
+    features = article_features(enrichment["embeddings"], enrichment["entities"])
+    missing = [s["canonical_article_id"] for s in stories if s["canonical_article_id"] not in features]
+    con = connect(wh)
+    if missing:
+        stored = load_enrichment(con, missing, ("embeddings", "entities"))
+        if stored:
+            features.update(article_features(stored["embeddings"], stored["entities"]))
+    touched = touched_vectors(stories, features)
+    window = window_of(touched)
+    neighbours = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else []
+    con.close()
+    return build_events(touched, neighbours, load_id)
 
 
 def _enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:

@@ -136,3 +136,22 @@ def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[st
     ).fetchall()
     con.unregister("_new_hashes")
     return dict(rows)
+
+
+def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclude: set[str]):
+    """StoryVectors of stored live stories dated within [since, until] (canonical article's features)."""
+    from tasks.enrich.event_stage import EVENT_LABELS
+    from tasks.enrich.events import StoryVector
+
+    rows = con.execute(
+        """
+        SELECT s.story_id, coalesce(s.published_at, s.first_seen_at) AS at, e.vector::FLOAT[] AS vector,
+               list(DISTINCT n.normalized) FILTER (WHERE n.label IN ?) AS names
+        FROM stories s JOIN embeddings e ON e.article_id = s.canonical_article_id
+        LEFT JOIN entities n ON n.article_id = s.canonical_article_id
+        WHERE coalesce(s.published_at, s.first_seen_at) BETWEEN ? AND ?
+        GROUP BY ALL
+        """,
+        [list(EVENT_LABELS), since, until],
+    ).fetchall()
+    return [StoryVector(sid, at, vec, frozenset(names or ())) for sid, at, vec, names in rows if sid not in exclude]

@@ -63,9 +63,11 @@ def test_seed_links_and_bodies(seeded):
 def test_rerun_adds_no_rows(seeded, tmp_path):
     root, _ = seeded
     before = table_counts(root)
+    loads = connect(Warehouse(root)).execute("SELECT count(*) FROM loads").fetchall()[0][0]
     again = news_pipeline([str(REPO / "seeds")], str(root))
-    assert again["documents"] == 0 and again["articles"] == 0
+    assert again["documents"] == 0 and again["articles"] == 0 and again["load_id"] is None
     assert table_counts(root) == before
+    assert connect(Warehouse(root)).execute("SELECT count(*) FROM loads").fetchall()[0][0] == loads
 
 
 def test_third_rendition_joins_the_story(seeded, tmp_path):
