@@ -69,11 +69,20 @@ def find_edges(
 
 
 def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
-    combined = column.combine_chunks()
-    if len(combined) == 0:
+    """A list column of equal-length lists as a 2-D array, converted chunk by chunk (a 1M-row
+    signature column would otherwise be copied whole, as int64, before narrowing)."""
+    rows = len(column)
+    if rows == 0:
         return np.zeros((0, 0), dtype=dtype)
-    flat = np.asarray(combined.flatten().to_numpy(zero_copy_only=False), dtype=dtype)
-    return flat.reshape(len(combined), -1)
+    width = next((len(chunk.flatten()) // len(chunk) for chunk in column.chunks if len(chunk)), 0)
+    out = np.empty((rows, width), dtype=dtype)
+    at = 0
+    for chunk in column.chunks:
+        if len(chunk):
+            values = np.asarray(chunk.flatten().to_numpy(zero_copy_only=False))
+            out[at : at + len(chunk)] = values.astype(dtype, copy=False).reshape(len(chunk), width)
+            at += len(chunk)
+    return out
 
 
 def _group_pairs(column: pa.ChunkedArray, is_new: np.ndarray, n: int) -> np.ndarray:
@@ -97,17 +106,22 @@ def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray
     """Pairs (as codes i * n + j) sharing at least one LSH band key, at least one of them new.
 
     Only `eligible` rows (big enough to be near copies) take part: a pair with a smaller body
-    could never pass verification. Sort by key, then emit every pair inside each bucket with
-    array arithmetic — no Python loop over buckets.
+    could never pass verification. Band by band (keys mix in the band's index, so equal keys
+    only ever meet within one band): sort the band's keys, then emit every pair inside each
+    bucket with array arithmetic. One band at a time keeps memory at O(rows), not O(rows x bands).
     """
     if bands.size == 0:
         return np.zeros(0, np.int64)
-    n, nb = bands.shape
-    rows = np.repeat(np.flatnonzero(eligible).astype(np.int32 if n < 2**31 else np.int64), nb)
-    keys = bands[eligible].ravel()
+    n = len(bands)
+    rows = np.flatnonzero(eligible)
+    found = [_bucket_pairs(bands[rows, b], rows, is_new, n) for b in range(bands.shape[1])]
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def _bucket_pairs(keys: np.ndarray, rows: np.ndarray, is_new: np.ndarray, n: int) -> np.ndarray:
+    """Pair codes of rows sharing a key (rows ascending), at least one of each pair new."""
     order = np.argsort(keys, kind="stable")  # rows ascend already: stable keeps them ascending per key
     keys, rows = keys[order], rows[order]
-    del order
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
     shared = sizes > 1
@@ -115,9 +129,8 @@ def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray
         return np.zeros(0, np.int64)
     # keep only buckets of 2+ rows holding a new one
     bucket = np.repeat(np.arange(len(starts)), sizes)
-    in_shared = shared[bucket]
     has_new = np.zeros(len(starts), dtype=bool)
-    np.logical_or.at(has_new, bucket[in_shared & is_new[rows]], True)
+    has_new[bucket[shared[bucket] & is_new[rows]]] = True
     keep = (shared & has_new)[bucket]
     rows, bucket = rows[keep], bucket[keep]
     starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
