@@ -1,0 +1,404 @@
+"""Benchmark sections for run_all.py; each runs in its own process and returns a JSON-able dict.
+
+Rates are given twice: `docs_per_s` from wall-clock time and `docs_per_cpu_s` from the CPU time
+of the process and its workers, which a busy shared machine disturbs less.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import corpus  # noqa: E402
+
+# generated corpora are cached here (NEWSFLOW_BENCH_CACHE moves them, e.g. for tests)
+OUT = Path(os.environ.get("NEWSFLOW_BENCH_CACHE") or Path(__file__).resolve().parent / "out")
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (fingerprint workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def peak_rss_mb() -> dict:
+    """Peak resident memory (MB) of this process, and of its largest child (Linux reports KB)."""
+    return {"self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "largest_child_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+
+@contextmanager
+def timed():
+    t = Timer()
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    yield t
+    t.wall, t.cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def rate(n: int, t: Timer, **extra) -> dict:
+    return {"docs": n, "seconds": round(t.wall, 3), "cpu_seconds": round(t.cpu, 3),
+            "docs_per_s": round(n / max(t.wall, 1e-9), 1), "docs_per_cpu_s": round(n / max(t.cpu, 1e-9), 1), **extra}
+
+
+def ratio(ours: dict, ref: dict) -> dict:
+    return {"wall": round(ours["docs_per_s"] / ref["docs_per_s"], 2), "cpu": round(ours["docs_per_cpu_s"] / ref["docs_per_cpu_s"], 2)}
+
+
+# ---------------------------------------------------------------- corpora
+
+
+def body_corpus(n: int, dup_rate: float, seed: int) -> Path:
+    """Synthetic normalized bodies as Parquet under benchmarks/out (generated once, then reused)."""
+    path = OUT / f"corpus-bodies-{n}-{dup_rate}-{seed}.parquet"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        corpus.write_parquet(tmp, corpus.iter_bodies(n, dup_rate, seed), corpus.BODY_SCHEMA)
+        tmp.replace(path)
+    return path
+
+
+def documents(n: int, renditions: tuple[str, ...], seed: int = 11) -> pa.Table:
+    """A `documents` batch of n rendered documents, as ingest would build it."""
+    from tasks.ingest import documents_table
+    from tasks.records import RawDocument
+
+    raws = [RawDocument(source="bench", uri=uri, content=content)
+            for b in corpus.iter_documents(n, 0.3, seed, renditions)
+            for uri, content in zip(b.column("uri").to_pylist(), b.column("content").to_pylist())]
+    return documents_table(raws, "bench")
+
+
+# ---------------------------------------------------------------- reference dedup (datasketch)
+
+_WORD = re.compile(r"\w+")
+
+
+def reference_dedup(bodies: list[str], threshold: float = 0.5, num_perm: int = 128) -> int:
+    """What one would write with datasketch: exact hash, word 4-gram MinHash, MinHashLSH query
+    then insert, verified by estimated Jaccard, union-find. Returns the number of clusters."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    parent = list(range(len(bodies)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    exact: dict[str, int] = {}
+    sigs: list[MinHash] = []
+    for i, body in enumerate(bodies):
+        words = _WORD.findall(body.lower())
+        key = hashlib.sha256(" ".join(words).encode()).hexdigest()
+        shingles = {" ".join(words[j : j + 4]) for j in range(max(len(words) - 3, 1))}
+        m = MinHash(num_perm=num_perm, seed=1)
+        m.update_batch([s.encode() for s in shingles])
+        sigs.append(m)
+        if key in exact:
+            parent[find(i)] = find(exact[key])
+        else:
+            exact[key] = i
+        for other in lsh.query(m):
+            j = int(other)
+            if m.jaccard(sigs[j]) >= threshold:
+                parent[find(i)] = find(j)
+        lsh.insert(str(i), m)
+    return len({find(i) for i in range(len(bodies))})
+
+
+# ---------------------------------------------------------------- sections
+
+
+def section_normalize(n: int, html_n: int) -> dict:
+    """normalize_documents on text renditions; on HTML pages beside plain trafilatura."""
+    import trafilatura
+
+    from tasks.normalize.batch import normalize_documents
+
+    out = {}
+    docs = documents(n, corpus.TEXT_RENDITIONS)
+    with timed() as t:
+        result = normalize_documents(docs, "bench")
+    out["text"] = rate(n, t, articles=result.articles.num_rows, rejects=len(result.rejects))
+    pages = documents(html_n, ("html",), seed=12)
+    normalize_documents(pages.slice(0, 5), "bench")  # imports trafilatura's first-use caches
+    with timed() as t:
+        result = normalize_documents(pages, "bench")
+    out["html"] = rate(html_n, t, articles=result.articles.num_rows, rejects=len(result.rejects))
+    htmls = [c.decode("utf-8") for c in pages.column("content").to_pylist()]
+    with timed() as t:
+        extracted = [trafilatura.extract(h, with_metadata=True) for h in htmls]
+    out["html_trafilatura_reference"] = rate(html_n, t, extracted=sum(1 for e in extracted if e))
+    out["html_ratio_vs_trafilatura"] = ratio(out["html"], out["html_trafilatura_reference"])
+    return out
+
+
+def section_text_pipeline(n: int) -> dict:
+    """normalize + fingerprint + exact/near dedup of text documents vs the same normalize + datasketch."""
+    from tasks.dedup.batch import StoredContext, dedup_articles, fingerprint_articles
+    from tasks.normalize.batch import normalize_documents
+
+    docs = documents(n, corpus.TEXT_RENDITIONS, seed=13)
+    with timed() as tn:
+        articles = normalize_documents(docs, "bench").articles
+    with timed() as tf:
+        fps = fingerprint_articles(articles, "bench")
+    with timed() as td:
+        deduped = dedup_articles(articles, fps, StoredContext(candidates=fps.slice(0, 0)), datetime.now(timezone.utc), "bench")
+    bodies = articles.column("body").to_pylist()
+    with timed() as tr:
+        ref_clusters = reference_dedup(bodies)
+    total, ref_total = Timer(), Timer()
+    total.wall, total.cpu = tn.wall + tf.wall + td.wall, tn.cpu + tf.cpu + td.cpu
+    ref_total.wall, ref_total.cpu = tn.wall + tr.wall, tn.cpu + tr.cpu
+    dedup_t = Timer()
+    dedup_t.wall, dedup_t.cpu = tf.wall + td.wall, tf.cpu + td.cpu
+    out = {
+        "normalize": rate(n, tn), "fingerprint": rate(articles.num_rows, tf), "dedup_match_cluster": rate(articles.num_rows, td),
+        "normalize_plus_dedup": rate(n, total, stories=sum(1 for s in deduped.stories.to_pylist() if s["merged_into"] is None)),
+        "dedup_only": rate(articles.num_rows, dedup_t),
+        "datasketch_reference_dedup": rate(articles.num_rows, tr, clusters=ref_clusters),
+        "normalize_plus_datasketch_reference": rate(n, ref_total),
+    }
+    out["ratio_vs_reference"] = ratio(out["normalize_plus_dedup"], out["normalize_plus_datasketch_reference"])
+    out["dedup_ratio_vs_reference"] = ratio(out["dedup_only"], out["datasketch_reference_dedup"])
+    return out
+
+
+def section_dedup(n: int, dup_rate: float, seed: int, reference_max: int, lookup: bool) -> dict:
+    """fingerprint (streamed, worker processes) + match + cluster of n synthetic bodies; optionally
+    the stored-fingerprint lookup of a 1,000-article run against them, and datasketch on the same bodies."""
+    from tasks.dedup.batch import META_COLUMNS, StoredContext, dedup_articles, fingerprints_table
+    from tasks.dedup.fingerprint import CHUNK, band_keys, default_workers, fingerprint_chunks
+
+    with timed() as tg:
+        path = body_corpus(n, dup_rate, seed)
+    source = pq.ParquetFile(path)
+    metas, fps = [], []
+    batches = list(source.iter_batches(batch_size=CHUNK, columns=["article_id", "canonical_url", "title", "published_at"]))
+    workers = default_workers()
+    with timed() as tf:
+        bodies = (b.column("body").to_pylist() for b in source.iter_batches(batch_size=CHUNK, columns=["body"]))
+        for meta, (hashes, counts, sigs) in zip(batches, fingerprint_chunks(bodies, workers)):
+            table = pa.Table.from_batches([meta])
+            fps.append(fingerprints_table(table, hashes, counts, sigs, band_keys(sigs), "bench"))
+            metas.append(table)
+        fps_table = pa.concat_tables(fps)
+        del fps
+    articles = pa.concat_tables(metas).select([c for c in META_COLUMNS if c in metas[0].column_names])
+    with timed() as td:
+        deduped = dedup_articles(articles, fps_table, StoredContext(candidates=fps_table.slice(0, 0)), datetime.now(timezone.utc), "bench")
+    both = Timer()
+    both.wall, both.cpu = tf.wall + td.wall, tf.cpu + td.cpu
+    truth = pq.read_table(path, columns=["cluster"]).column("cluster")
+    out = {
+        "documents": n, "dup_rate": dup_rate, "workers": workers, "corpus_seconds": round(tg.wall, 1),
+        "fingerprint": rate(n, tf), "match_cluster": rate(n, td), "dedup": rate(n, both),
+        "stories": sum(1 for s in deduped.stories.to_pylist() if s["merged_into"] is None),
+        "true_stories": len(set(truth.to_pylist())), "edges": len(deduped.edges),
+        "per_doc_ms": round(1000 * both.wall / n, 4), "per_doc_cpu_ms": round(1000 * both.cpu / n, 4),
+    }
+    del deduped, articles
+    if lookup:
+        out["incremental_lookup"] = _lookup(fps_table, seed)
+    del fps_table
+    out["peak_rss"] = peak_rss_mb()
+    if n <= reference_max:
+        bodies = pq.read_table(path, columns=["body"]).column("body").to_pylist()
+        with timed() as tr:
+            clusters = reference_dedup(bodies)
+        out["datasketch_reference"] = rate(n, tr, clusters=clusters)
+        out["ratio_vs_reference"] = ratio(out["dedup"], out["datasketch_reference"])
+    return out
+
+
+def _lookup(stored: pa.Table, seed: int) -> dict:
+    """Publish `stored` fingerprints as one committed load, then time what a run of 1,000 new
+    articles (some copies of stored ones) reads back: load_dedup_context."""
+    from tasks.dedup.batch import fingerprint_articles
+    from warehouse.lookups import load_dedup_context
+    from warehouse.schemas import FINGERPRINTS
+    from warehouse.store import Warehouse
+    from warehouse.views import connect
+
+    with tempfile.TemporaryDirectory(prefix="nf-bench-") as root:
+        wh = Warehouse(root)
+        started = datetime.now(timezone.utc)
+        with timed() as tp:
+            wh.append(FINGERPRINTS, stored)
+            wh.commit_load("bench", None, started, {})
+        new = pa.Table.from_batches(list(corpus.iter_bodies(1_000, 0.0, seed + 1)))
+        new_fps = fingerprint_articles(new, "new", workers=1)
+        copies = stored.slice(0, 100).set_column(0, "article_id", pa.array([f"copy{i}" for i in range(100)]))
+        new_fps = pa.concat_tables([new_fps, copies.cast(new_fps.schema)])
+        times = []
+        for _ in range(3):
+            with timed() as tl:
+                con = connect(wh)
+                context = load_dedup_context(con, new_fps)
+                con.close()
+            times.append(tl.wall)
+        return {"stored": stored.num_rows, "new": new_fps.num_rows, "candidates": context.candidates.num_rows,
+                "seconds_best_of_3": round(min(times), 3), "publish_fingerprints": rate(stored.num_rows, tp)}
+
+
+def section_flow(n_files: int) -> dict:
+    """news_pipeline over n_files text documents (enrichment replaced by a no-op: its speed is
+    measured by bench_enrich.py), then the same again (nothing new), beside an empty Prefect flow."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from prefect import flow
+
+    import flows.pipeline as pipeline
+    from tasks.dedup.batch import dedup_task, fingerprint_task
+    from tasks.enrich.batch import TABLES as ENRICH_TABLES
+    from tasks.enrich.stage import enrich_task
+    from tasks.ingest import read_paths_task
+    from tasks.normalize.batch import normalize_task
+    from warehouse import schemas
+
+    def skip_enrichment(articles, copies, rows, load_id):
+        return {**{name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}, "_failed": {}}
+
+    enrich_task.fn = skip_enrichment
+    bodies: dict[str, float] = {}
+    for prefect_task in (read_paths_task, normalize_task, fingerprint_task, dedup_task, pipeline.publish_task, enrich_task):
+        _time_task_body(prefect_task, bodies)
+
+    @flow(name="bench-noop")
+    def noop() -> int:
+        return 1
+
+    with tempfile.TemporaryDirectory(prefix="nf-bench-") as tmp:
+        folder = Path(tmp) / "docs"
+        corpus.write_files(folder, n_files, 0.3, 21)
+        noop()  # starts Prefect's temporary server: every figure below is warm
+        with timed() as tnoop:
+            noop()
+        warehouse = str(Path(tmp) / "wh")
+        with timed() as t1:
+            counts = pipeline.news_pipeline([str(folder)], warehouse)
+        first = dict(bodies)
+        bodies.clear()
+        with timed() as t2:
+            again = pipeline.news_pipeline([str(folder)], warehouse)
+        task_s = sum(first.values())
+        return {
+            "files": n_files, "articles": counts["articles"], "duplicates": counts["duplicates"],
+            "flow": rate(n_files, t1), "task_bodies_seconds": {k: round(v, 3) for k, v in first.items()},
+            "outside_task_bodies_seconds": round(t1.wall - task_s, 3),
+            "outside_task_bodies_share": round((t1.wall - task_s) / t1.wall, 4),
+            "publish": rate(counts["articles"], _t(first.get("publish", 0.0))),
+            "empty_prefect_flow_seconds": round(tnoop.wall, 3),
+            "nothing_new_run_seconds": round(t2.wall, 3), "nothing_new_articles": again["articles"],
+            "nothing_new_added_seconds": round(t2.wall - tnoop.wall, 3),
+            "nothing_new_task_bodies_seconds": {k: round(v, 3) for k, v in bodies.items()},
+            "peak_rss": peak_rss_mb(),
+        }
+
+
+def _t(seconds: float) -> Timer:
+    t = Timer()
+    t.wall = t.cpu = seconds
+    return t
+
+
+def _time_task_body(prefect_task, into: dict[str, float]) -> None:
+    """Wrap a task's function so the time spent inside its body is summed per task name."""
+    import functools
+
+    fn = prefect_task.fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            into[prefect_task.name] = into.get(prefect_task.name, 0.0) + time.perf_counter() - start
+
+    prefect_task.fn = wrapper
+
+
+def section_entities(n_articles: int, per_article: int = 10) -> dict:
+    """Top entities per day over a synthetic warehouse of n_articles articles (per_article entity
+    mentions each, Zipf-distributed names over a year), through the warehouse views."""
+    from warehouse.schemas import ARTICLES, ENTITIES
+    from warehouse.store import Warehouse
+    from warehouse.views import connect
+
+    rng = np.random.default_rng(5)
+    with tempfile.TemporaryDirectory(prefix="nf-bench-") as root:
+        wh = Warehouse(root)
+        started = datetime.now(timezone.utc)
+        ids = np.char.add("a", np.arange(n_articles).astype(str))
+        published = pa.array(np.datetime64("2024-01-01T00:00:00") + rng.integers(0, 365 * 86400, n_articles).astype("timedelta64[s]"))
+        with timed() as tw:
+            for lo in range(0, n_articles, 250_000):
+                hi = min(lo + 250_000, n_articles)
+                k = hi - lo
+                wh.append(ARTICLES, pa.table({"article_id": ids[lo:hi], "document_id": ids[lo:hi], "source": ["bench"] * k,
+                                              "published_at": published.slice(lo, k).cast(pa.timestamp("us", tz="UTC")),
+                                              "load_id": ["bench"] * k}))
+                names = rng.zipf(1.3, k * per_article) % 50_000
+                labels = np.array(["PERSON", "ORG", "GPE", "LOC"])[names % 4]
+                wh.append(ENTITIES, pa.table({"article_id": np.repeat(ids[lo:hi], per_article), "text": np.char.add("Name ", names.astype(str)),
+                                              "label": labels, "start": np.tile(np.arange(per_article, dtype=np.int32) * 50, k),
+                                              "normalized": np.char.add("name ", names.astype(str)), "load_id": ["bench"] * (k * per_article)}))
+            wh.commit_load("bench", None, started, {})
+        query = """
+            WITH days AS (SELECT article_id, published_at::DATE AS day FROM articles),
+            counts AS (
+                SELECT d.day, e.normalized, count(*) AS mentions
+                FROM entities e JOIN days d USING (article_id)
+                GROUP BY ALL
+            )
+            SELECT day, normalized, mentions FROM counts
+            QUALIFY row_number() OVER (PARTITION BY day ORDER BY mentions DESC, normalized) <= 10
+            ORDER BY day, mentions DESC
+        """
+        con = connect(wh)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rows = con.execute(query).fetchall()
+            times.append(time.perf_counter() - start)
+        con.close()
+        return {"articles": n_articles, "entity_rows": n_articles * per_article, "days": len({r[0] for r in rows}),
+                "query_seconds_best_of_3": round(min(times), 3), "query_seconds_all": [round(t, 3) for t in times],
+                "write_seconds": round(tw.wall, 1), "query": " ".join(query.split())}
+
+
+SECTIONS = {
+    "normalize": section_normalize,
+    "text_pipeline": section_text_pipeline,
+    "dedup": section_dedup,
+    "flow": section_flow,
+    "entities": section_entities,
+}
