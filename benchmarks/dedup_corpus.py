@@ -23,6 +23,7 @@ import sys
 import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from tasks.normalize.dates import parse_iso_datetime
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 RENDITIONS = ("markdown", "wrapped", "pdf", "html", "wire", "correction")
@@ -98,7 +99,7 @@ def load_articles(eval_dir: Path) -> list[dict]:
                 {
                     "id": f"{name}:{case['id']}",
                     "title": case.get("title") or _title_from_url(case.get("url") or ""),
-                    "published": _parse_published(case.get("published")),
+                    "published": parse_iso_datetime(case.get("published")),
                     "url": case.get("url"),
                     "topics": [t.lower() for t in case.get("topics") or []],
                     "country": case.get("country"),
@@ -115,15 +116,6 @@ def _title_from_url(url: str) -> str:
     words = [w for w in re.split(r"[-_]+", slug) if w.isalpha()]
     return " ".join(words).capitalize() if len(words) >= 3 else "News report"
 
-
-def _parse_published(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _shingles(text: str) -> set[str]:

@@ -62,6 +62,17 @@ def is_date_line(line: str) -> bool:
     return False
 
 
+def parse_iso_datetime(value: str | None) -> datetime | None:
+    """An ISO 8601 / W3C datetime (feeds, sitemaps, JSON); naive values are taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 def to_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None

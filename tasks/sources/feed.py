@@ -34,6 +34,7 @@ from tasks.sources.base import (
 from tasks.sources.fetch import FEED_TYPES, Fetcher
 from tasks.sources.netguard import redact_url
 from tasks.sources.xmlsafe import screen_xml
+from tasks.normalize.dates import parse_iso_datetime
 
 # Items with less text than this are teasers: the linked page is fetched instead.
 MIN_CONTENT_CHARS = 500
@@ -204,17 +205,8 @@ def _item_from_json(item: dict, base: str) -> FeedItem:
         link=urljoin(base, link) if link else None,
         title=text("title"),
         content_html=content,
-        published=_iso_datetime(text("date_published") or text("date_modified")),
+        published=parse_iso_datetime(text("date_published") or text("date_modified")),
         author=", ".join(names) or None,
         item_id=str(item["id"]) if item.get("id") is not None else None,
     )
 
-
-def _iso_datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -30,6 +30,7 @@ from tasks.sources.base import (
 from tasks.sources.fetch import SITEMAP_TYPES, Fetcher
 from tasks.sources.netguard import redact_url
 from tasks.sources.xmlsafe import parse_xml
+from tasks.normalize.dates import parse_iso_datetime
 
 # The sitemap protocol's own limits: 50 MB uncompressed, 50,000 URLs per file.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
@@ -166,8 +167,8 @@ def _entries(root: Element, tag: str, uri: str) -> Iterator[SitemapEntry]:
         if fields.get("loc"):
             yield SitemapEntry(
                 loc=urljoin(uri, fields["loc"]),
-                lastmod=_w3c_datetime(fields.get("lastmod")),
-                published=_w3c_datetime(fields.get("publication_date")),
+                lastmod=parse_iso_datetime(fields.get("lastmod")),
+                published=parse_iso_datetime(fields.get("publication_date")),
                 title=fields.get("title"),
             )
 
@@ -188,12 +189,3 @@ def _parse_text(content: bytes, uri: str) -> Sitemap:
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
-
-def _w3c_datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
