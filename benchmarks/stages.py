@@ -195,14 +195,14 @@ def section_dedup(n: int, dup_rate: float, seed: int, reference_max: int, lookup
     """fingerprint (streamed, worker processes) + match + cluster of n synthetic bodies; optionally
     the stored-fingerprint lookup of a 1,000-article run against them, and datasketch on the same bodies."""
     from tasks.dedup.batch import META_COLUMNS, StoredContext, dedup_articles, fingerprints_table
-    from tasks.dedup.fingerprint import CHUNK, band_keys, default_workers, fingerprint_chunks
+    from tasks.dedup.fingerprint import CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_chunks
 
     with timed() as tg:
         path = body_corpus(n, dup_rate, seed)
     source = pq.ParquetFile(path)
     metas, fps = [], []
     batches = list(source.iter_batches(batch_size=CHUNK, columns=["article_id", "canonical_url", "title", "published_at"]))
-    workers = default_workers()
+    workers = default_workers() if n >= PARALLEL_MIN else 1  # the rule fingerprint_bodies applies
     with timed() as tf:
         bodies = (b.column("body").to_pylist() for b in source.iter_batches(batch_size=CHUNK, columns=["body"]))
         for meta, (hashes, counts, sigs) in zip(batches, fingerprint_chunks(bodies, workers)):
@@ -225,10 +225,11 @@ def section_dedup(n: int, dup_rate: float, seed: int, reference_max: int, lookup
         "per_doc_ms": round(1000 * both.wall / n, 4), "per_doc_cpu_ms": round(1000 * both.cpu / n, 4),
     }
     del deduped, articles
+    out["peak_rss"] = peak_rss_mb()  # of fingerprint + match + cluster: read before the lookup below
     if lookup:
         out["incremental_lookup"] = _lookup(fps_table, seed)
+        out["incremental_lookup"]["peak_rss_with_publish"] = peak_rss_mb()
     del fps_table
-    out["peak_rss"] = peak_rss_mb()
     if n <= reference_max:
         bodies = pq.read_table(path, columns=["body"]).column("body").to_pylist()
         with timed() as tr:
