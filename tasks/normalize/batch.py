@@ -7,7 +7,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-import py3langid
 import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -20,6 +19,7 @@ from tasks.normalize.markdown import parse_markdown
 from tasks.normalize.plaintext import parse_plaintext
 from tasks.normalize.urls import domain_of, normalize_url
 from tasks.records import Link, ParsedArticle, Reject, RejectError
+from tasks.enrich.language import detect_language
 from warehouse.schemas import ARTICLES, LINKS
 
 MAX_TEXT_CHARS = 5_000_000  # an article body past this is a data dump, not news
@@ -143,7 +143,7 @@ def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> di
         "title": item.title,
         "authors": list(item.authors),
         "published_at": published,
-        "language": (item.language or "").split("-")[0].lower() or detect_language(body),
+        "language": (item.language or "").split("-")[0].lower() or detect_language(body)[0],
         "canonical_url": canonical,
         "domain": domain_of(canonical),
         "site_name": item.site_name,
@@ -164,12 +164,6 @@ def strip_leading_title(body: str, title: str | None) -> str:
     return rest if rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold() else body
 
 
-def detect_language(body: str) -> str | None:
-    """ISO 639-1 code of the body's language (py3langid), None for text too short to tell."""
-    if len(body) < 20:
-        return None
-    lang, _score = py3langid.classify(body[:5000])
-    return lang
 
 
 normalize_task = task(name="normalize", cache_policy=NO_CACHE)(normalize_documents)

@@ -8,11 +8,9 @@ trafilatura and htmldate as fallbacks.
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
@@ -37,6 +35,7 @@ from tasks.normalize.html_meta import (
     read_meta,
 )
 from tasks.records import Link, ParsedArticle, RejectError
+from tasks.enrich.language import detect_language
 
 # individual languages py3langid reports under their macrolanguage code
 _MACRO = {"nb": "no", "nn": "no"}
@@ -222,15 +221,10 @@ def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: s
     return choose_published([found], fallbacks) if found else None
 
 
-@functools.cache
-def _language_identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 def _language(declared: str | None, body: str) -> tuple[str, str]:
     """The declared language unless the text clearly says otherwise: site templates often declare
     "en" on every page, whatever the article's language (seen on Zulu, Xhosa, Swahili sites)."""
-    detected, probability = _language_identifier().classify(body[:5000])
+    detected, probability = detect_language(body)
     if declared is None:
         return detected, "detected"
     same = _MACRO.get(declared, declared) == _MACRO.get(detected, detected)
