@@ -40,7 +40,8 @@ def enrich_batches(articles: pa.Table, copies: dict, rows: dict, load_id: str, b
     futures = []
     for ids in groups:
         part = articles.filter(pc.is_in(articles.column("article_id"), pa.array(ids, pa.string())))
-        part_copies = {a: s for a, s in copies.items() if a in set(ids)}
+        members = set(ids)
+        part_copies = {a: s for a, s in copies.items() if a in members}
         futures.append(enrich_task.submit(part, part_copies, rows, load_id))
     parts = [f.result() for f in futures]
     out = {name: pa.concat_tables([p[name] for p in parts], promote_options="permissive") for name in parts[0] if name != "_failed"}
