@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import resource
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,47 +22,10 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import corpus  # noqa: E402
+from benchmarks.measure import Timer, peak_rss_mb, rate, ratio, timed  # noqa: E402
 
 # generated corpora are cached here (NEWSFLOW_BENCH_CACHE moves them, e.g. for tests)
 OUT = Path(os.environ.get("NEWSFLOW_BENCH_CACHE") or Path(__file__).resolve().parent / "out")
-
-
-# ---------------------------------------------------------------- measuring
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (fingerprint workers)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def peak_rss_mb() -> dict:
-    """Peak resident memory (MB) of this process, and of its largest child (Linux reports KB)."""
-    return {"self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "largest_child_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.wall = self.cpu = 0.0
-
-
-@contextmanager
-def timed():
-    t = Timer()
-    wall, cpu = time.perf_counter(), cpu_seconds()
-    yield t
-    t.wall, t.cpu = time.perf_counter() - wall, cpu_seconds() - cpu
-
-
-def rate(n: int, t: Timer, **extra) -> dict:
-    return {"docs": n, "seconds": round(t.wall, 3), "cpu_seconds": round(t.cpu, 3),
-            "docs_per_s": round(n / max(t.wall, 1e-9), 1), "docs_per_cpu_s": round(n / max(t.cpu, 1e-9), 1), **extra}
-
-
-def ratio(ours: dict, ref: dict) -> dict:
-    return {"wall": round(ours["docs_per_s"] / ref["docs_per_s"], 2), "cpu": round(ours["docs_per_cpu_s"] / ref["docs_per_cpu_s"], 2)}
 
 
 # ---------------------------------------------------------------- corpora
