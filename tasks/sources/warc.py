@@ -12,7 +12,6 @@ from __future__ import annotations
 import glob
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -23,6 +22,7 @@ from tasks.records import RawDocument, Reject
 from tasks.sources.base import Item, SourceState
 from tasks.sources.fetch import Fetcher
 from tasks.sources.netguard import redact_url
+from tasks.normalize.dates import parse_iso_datetime
 
 STAGE = "ingest"  # WARC records are read, not fetched
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -123,20 +123,10 @@ def _record_item(
         return None
     return RawDocument(
         source=source, uri=uri, content=content, media_type=content_type,
-        fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
+        fetched_at=parse_iso_datetime(record.rec_headers.get_header("WARC-Date")),
     )
 
 
 def _looks_like_html(content: bytes) -> bool:
     head = content[:1024].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
-
-
-def _warc_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
