@@ -8,13 +8,14 @@ story ids; a re-run must add nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import shutil
 from pathlib import Path
 
 import pytest
+
+from benchmarks.dedup_corpus import build_corpus
 
 from flows.pipeline import news_pipeline
 from tests.conftest import REPO, SHARED_EVAL
@@ -26,19 +27,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.eval]  # five pipeline runs; needs .
 DATA_TABLES = ["documents", "articles", "links", "fingerprints", "story_members", "stories", "rejects"]
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("dedup_corpus", REPO / "benchmarks" / "dedup_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     if not SHARED_EVAL.is_dir():
         pytest.skip(f"{SHARED_EVAL} is absent (evaluation data lives beside the repo, not in it)")
     out = tmp_path_factory.mktemp("corpus")
-    _generator().build_corpus(out, stories=9, seed=5, eval_dir=SHARED_EVAL)
+    build_corpus(out, stories=9, seed=5, eval_dir=SHARED_EVAL)
     labels = json.loads((out / "labels.json").read_text())
     first = sorted(labels)[0]  # make sure there is a byte-identical copy under another name
     shutil.copyfile(out / first, out / "doc_copy_of_first.txt")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+from benchmarks.dedup_corpus import build_corpus
 
 from flows.cli_eval import eval_app
 from tasks.evaluate.dedup import evaluate_dedup
@@ -55,19 +56,13 @@ def test_labelings_must_cover_the_same_items() -> None:
         pair_scores(labeling("ab"), labeling("abc"))
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("dedup_corpus", REPO / "benchmarks" / "dedup_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def small_set(tmp_path_factory) -> Path:
     if not SHARED_EVAL.is_dir():
         pytest.skip(f"{SHARED_EVAL} is absent (evaluation data lives beside the repo, not in it)")
     out = tmp_path_factory.mktemp("dedup-set")
-    _load_generator().build_corpus(out, stories=30, seed=11, eval_dir=SHARED_EVAL)
+    build_corpus(out, stories=30, seed=11, eval_dir=SHARED_EVAL)
     return out
 
 
