@@ -18,7 +18,7 @@ import pytest
 from benchmarks.dedup_corpus import build_corpus
 
 from flows.pipeline import news_pipeline
-from tests.conftest import REPO, SHARED_EVAL
+from tests.conftest import SHARED_EVAL
 from warehouse.store import Warehouse
 from warehouse.views import connect
 
