@@ -23,7 +23,7 @@ from tasks.normalize.html_fields import (
     language_code,
     split_authors,
 )
-from tasks.normalize.html_title import choose_title
+from tasks.normalize.html_title import page_title
 from tasks.normalize.html_meta import (
     article_objects,
     clean_text,
@@ -89,17 +89,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     site_name = _site_name(meta, objects, article_ld)
     site_names = _site_names(site_name, canonical_url or uri)
     headings = heading_texts(tree)
-    title = choose_title(
-        [
-            clean_text(article_ld.get("headline")),
-            first_meta(meta, "og:title"),
-            first_meta(meta, "twitter:title"),
-            clean_text(tree.findtext(".//title")),
-            clean_text(article_ld.get("name")),
-        ],
-        headings,
-        site_names,
-    )
+    title = page_title(tree, meta, article_ld, site_names)
     summaries = [clean_text(article_ld.get("description")), first_meta(meta, "og:description", "description")]
     main = extract_body(tree, uri, [title, *headings], summaries)
     body = main.text

@@ -134,3 +134,25 @@ def names_of(value: object, depth: int = 0) -> list[str]:
             text = clean_text(f"{value.get('givenName', '')} {value.get('familyName', '')}")
         return [text] if text else []
     return []
+
+
+# elements that repeat the page's place in the site rather than its headline
+_NOT_A_HEADLINE = (
+    'ancestor-or-self::*[contains(translate(@class, "BREADCUMB", "breadcumb"), "breadcrumb")'
+    ' or self::a or self::nav or self::meta]'
+)
+
+
+def displayed_headline(tree: lxml_html.HtmlElement) -> str | None:
+    """The headline the page shows above the article: the first element marked up as the
+    headline (microdata itemprop="headline"), else the first <h1>; neither counts inside a
+    link (a teaser of another article) or a breadcrumb trail (where the last item is often an
+    <h1> repeating the SEO title)."""
+    for path in ('//*[@itemprop="headline"]', "//h1"):
+        for element in tree.xpath(path)[:10]:
+            if element.xpath(_NOT_A_HEADLINE):
+                continue
+            text = clean_text(element.text_content())
+            if text:
+                return text
+    return None

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import re
 
+from lxml import html as lxml_html
+
 from tasks.normalize.html_fields import fold, site_like
-from tasks.normalize.html_meta import clean_text
+from tasks.normalize.html_meta import clean_text, displayed_headline, first_meta, heading_texts
 
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ", " » ", " « ", " * ", "｜", "：", "ㅣ", ": ", " / ")
 # cut without a known site name only when another source confirms the shorter title
 _GENERIC_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " // ")
 # "Kicker: Headline": a short leading label, then the headline proper
 _KICKER = re.compile(r"^(?P<kicker>[^:|/]{2,60}?)(?::| \| | / | - | – | — )\s*(?P<headline>.{8,})$")
+
+
+_WORD = re.compile(r"\w+")
 
 
 def title_variants(title: str, site_names: list[str], depth: int = 0) -> list[tuple[str, bool]]:
@@ -43,7 +48,26 @@ def title_variants(title: str, site_names: list[str], depth: int = 0) -> list[tu
     return variants
 
 
-def choose_title(candidates: list[str | None], headings: list[str], site_names: list[str]) -> str | None:
+def page_title(tree: lxml_html.HtmlElement, meta: dict[str, list[str]], article_ld: dict, site_names: list[str]) -> str | None:
+    """The page's title from its JSON-LD article, <meta> tags, <title> and headings."""
+    # <meta name="headline"> stands in for a missing JSON-LD headline (not itemprop: often a subheading)
+    headline = clean_text(article_ld.get("headline")) or next(
+        (text for text in map(clean_text, tree.xpath('//meta[@name="headline"]/@content')) if text), ""
+    )
+    og_title = first_meta(meta, "og:title")
+    document_title = clean_text(tree.findtext(".//title"))
+    chosen = choose_title(
+        [headline, og_title, first_meta(meta, "twitter:title"), document_title, clean_text(article_ld.get("name"))],
+        heading_texts(tree),
+        site_names,
+        displayed=displayed_headline(tree),
+    )
+    return _display_over_seo(chosen, headline, og_title, document_title, displayed_headline(tree), site_names)
+
+
+def choose_title(
+    candidates: list[str | None], headings: list[str], site_names: list[str], displayed: str | None = None
+) -> str | None:
     """The most trusted candidate, with a site-name prefix/suffix cut off when the cut is a known
     site name or another candidate (or an <h1>) confirms the shorter form.
 
@@ -62,7 +86,26 @@ def choose_title(candidates: list[str | None], headings: list[str], site_names: 
         confirmations.update(fold(variant) for variant, known in title_variants(other, site_names)[1:] if known)
     # an <h1> often leaves the kicker to a separate element, so only metadata titles count here
     alternatives = {fold(_cut_title(other, confirmations, site_names)) for other in others}
-    return _without_kicker(_cut_title(first, confirmations, site_names), alternatives)
+    return _without_kicker(_cut_title(first, confirmations, site_names), alternatives, displayed)
+
+
+def _display_over_seo(
+    chosen: str | None, headline: str | None, og_title: str | None, document_title: str | None,
+    displayed: str | None, site_names: list[str],
+) -> str | None:
+    """The display headline over the search-engine one: many CMSs keep an "SEO title" that feeds
+    both <title> and the JSON-LD headline, while the headline printed on the page feeds og:title.
+    When the JSON-LD headline is backed only by <title> and the printed headline is og:title,
+    the printed one is the article's title (the SEO one is a rewording for search results)."""
+    if not (chosen and headline and og_title and document_title and displayed):
+        return chosen
+    seo = fold(_cut_title(headline, set(), site_names))
+    social = _cut_title(og_title, set(), site_names)
+    if fold(chosen) != seo or fold(social) == seo or fold(social) != fold(displayed):
+        return chosen
+    if fold(_cut_title(document_title, set(), site_names)) != seo:
+        return chosen
+    return social
 
 
 def _cut_title(first: str, confirmations: set[str], site_names: list[str]) -> str:
@@ -76,12 +119,20 @@ def _cut_title(first: str, confirmations: set[str], site_names: list[str]) -> st
     return first
 
 
-def _without_kicker(title: str, alternatives: set[str]) -> str:
+def _without_kicker(title: str, alternatives: set[str], displayed: str | None = None) -> str:
     """"Olympics: Germany beat France" -> "Germany beat France" when another metadata title is the
-    headline without that label: the kicker is printed apart from the headline, and sources
-    disagree on whether to include it."""
+    headline without that label, or when the printed headline carries the same headline under a
+    different label: the kicker is printed apart from the headline, and sources disagree on
+    whether to include it (and on its wording)."""
     match = _KICKER.match(title)
     if not match:
         return title
     headline = match.group("headline")
-    return headline if fold(headline) in alternatives else title
+    if fold(headline) in alternatives:
+        return headline
+    shown = _KICKER.match(displayed or "")
+    if shown and fold(shown.group("headline")) == fold(headline):
+        # two labels with no word in common are two kickers; shared words mean a reworded headline
+        if not set(_WORD.findall(fold(shown.group("kicker")))) & set(_WORD.findall(fold(match.group("kicker")))):
+            return headline
+    return title

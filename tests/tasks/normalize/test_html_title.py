@@ -1,0 +1,94 @@
+"""Title choice on small hand-made pages: one golden page per rule, and the case it must leave alone."""
+
+from __future__ import annotations
+
+import json
+
+from tasks.normalize.html import parse_html
+
+BODY = "".join(
+    f"<p>{text}</p>"
+    for text in (
+        "The city council voted on Tuesday evening to approve a new budget for public transport, "
+        "ending months of debate between the mayor and the opposition over fares and routes.",
+        "Under the plan, bus fares will stay frozen for two years while the tram network is extended "
+        "to three districts in the north of the city that have long complained of poor service.",
+    )
+)
+URL = "https://news.example.org/politics/council-budget"
+
+
+def _page(*, headline: str | None = None, og: str | None = None, title: str | None = None, body_top: str = "",
+          extra_head: str = "") -> str:
+    head = '<meta property="og:site_name" content="Example News">' + extra_head
+    if title:
+        head += f"<title>{title}</title>"
+    if og:
+        head += f'<meta property="og:title" content="{og}">'
+    if headline:
+        head += '<script type="application/ld+json">' + json.dumps({"@type": "NewsArticle", "headline": headline}) + "</script>"
+    return f"<html lang='en'><head>{head}</head><body>{body_top}<article>{BODY}</article></body></html>"
+
+
+SEO = "Council budget 2024: fares frozen, trams extended"
+PRINTED = "Trams to reach the north as council ends budget fight"
+
+
+def test_printed_headline_beats_the_seo_headline() -> None:
+    # JSON-LD headline backed only by <title> (the SEO title), og:title is the printed <h1>
+    page = _page(headline=SEO, og=PRINTED, title=f"{SEO} | Example News", body_top=f"<h1>{PRINTED}</h1>")
+    assert parse_html(page, URL).title == PRINTED
+
+
+def test_seo_rule_needs_the_printed_headline_and_the_title_split() -> None:
+    # the <h1> prints the JSON-LD headline: it is the page's headline
+    page = _page(headline=SEO, og=PRINTED, title=f"{SEO} | Example News", body_top=f"<h1>{SEO}</h1>")
+    assert parse_html(page, URL).title == SEO
+    # <title> sides with og:title: the JSON-LD headline is not an SEO copy of <title>, it stays
+    page = _page(headline=SEO, og=PRINTED, title=f"{PRINTED} | Example News", body_top=f"<h1>{PRINTED}</h1>")
+    assert parse_html(page, URL).title == SEO
+
+
+def test_breadcrumb_h1_is_not_the_printed_headline() -> None:
+    # the last breadcrumb item is an <h1> repeating the SEO title; the headline is marked up as such
+    top = (
+        f'<div class="breadcrumbs"><a href="/">Home</a> <h1 class="breadcrumb_last">{SEO}</h1></div>'
+        f'<h2 class="entry-title" itemprop="headline">{PRINTED}</h2>'
+    )
+    page = _page(headline=SEO, og=PRINTED, title=f"{SEO} - Example News", body_top=top)
+    assert parse_html(page, URL).title == PRINTED
+
+
+def test_teaser_headline_in_a_link_is_not_the_printed_headline() -> None:
+    top = f'<a href="/other"><h2 itemprop="headline">{PRINTED}</h2></a><h1>{SEO}</h1>'
+    page = _page(headline=SEO, og=PRINTED, title=f"{SEO} | Example News", body_top=top)
+    assert parse_html(page, URL).title == SEO
+
+
+HEADLINE = "«Restraint has a lot to do with the US»"
+
+
+def test_kicker_comes_off_when_the_printed_headline_has_another_kicker() -> None:
+    og = f"Iranian attack on Israel: {HEADLINE}"
+    top = f'<h1 itemprop="headline"><span>Escalation in the Middle East</span> - <span>{HEADLINE}</span></h1>'
+    page = _page(og=og, title=f"{og} - News - Example News", body_top=top)
+    assert parse_html(page, URL).title == HEADLINE
+
+
+def test_reworded_opening_is_not_a_kicker() -> None:
+    # "Joburg ..." vs "Johannesburg ...": the labels share words, so it is one headline reworded
+    og = "Johannesburg has failed its informal traders: here is what the City needs to do"
+    top = "<h1>Joburg has failed its informal traders: here is what the City needs to do</h1>"
+    page = _page(headline=og, og=og, title=og, body_top=top)
+    assert parse_html(page, URL).title == og
+
+
+def test_meta_name_headline_stands_in_for_json_ld() -> None:
+    headline = "Party leader expels rival, faces pressure to widen appeal"
+    suffixed = f"{headline}-Politics | Example News"
+    head = f'<meta name="headline" content="{headline}">'
+    page = _page(og=suffixed, title=suffixed, extra_head=head)
+    assert parse_html(page, URL).title == headline
+    # a microdata <meta itemprop="headline"> is often a subheading: it is not used
+    page = _page(og=suffixed, title=suffixed, extra_head='<meta itemprop="headline" content="… and more">')
+    assert parse_html(page, URL).title == f"{headline}-Politics"
