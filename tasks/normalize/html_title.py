@@ -62,7 +62,8 @@ def page_title(tree: lxml_html.HtmlElement, meta: dict[str, list[str]], article_
         site_names,
         displayed=displayed_headline(tree),
     )
-    return _display_over_seo(chosen, headline, og_title, document_title, displayed_headline(tree), site_names)
+    chosen = _display_over_seo(chosen, headline, og_title, document_title, displayed_headline(tree), site_names)
+    return _punctuation_from_title(chosen, headline, og_title, document_title, site_names)
 
 
 def choose_title(
@@ -117,6 +118,25 @@ def _cut_title(first: str, confirmations: set[str], site_names: list[str]) -> st
         if known_site:
             return variant
     return first
+
+
+def _punctuation_from_title(
+    chosen: str | None, headline: str | None, og_title: str | None, document_title: str | None, site_names: list[str]
+) -> str | None:
+    """When the JSON-LD headline and og:title are the same words punctuated differently (straight
+    vs typographic quotes, ": " vs " - ", quotes dropped), the <title> copy of the same headline
+    decides which punctuation is the publisher's: two copies of three agree."""
+    if not (chosen and headline and og_title and document_title):
+        return chosen
+    seo, social = _cut_title(headline, set(), site_names), _cut_title(og_title, set(), site_names)
+    if fold(chosen) != fold(seo) or fold(seo) == fold(social) or _letters(seo) != _letters(social):
+        return chosen
+    copies = {fold(variant) for variant, _ in title_variants(document_title, site_names)}
+    return social if fold(social) in copies and fold(seo) not in copies else chosen
+
+
+def _letters(text: str) -> str:
+    return "".join(_WORD.findall(fold(text)))
 
 
 def _without_kicker(title: str, alternatives: set[str], displayed: str | None = None) -> str:

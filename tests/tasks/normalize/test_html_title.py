@@ -92,3 +92,18 @@ def test_meta_name_headline_stands_in_for_json_ld() -> None:
     # a microdata <meta itemprop="headline"> is often a subheading: it is not used
     page = _page(og=suffixed, title=suffixed, extra_head='<meta itemprop="headline" content="… and more">')
     assert parse_html(page, URL).title == f"{headline}-Politics"
+
+
+def test_title_copy_decides_between_two_punctuations() -> None:
+    curly, straight = "Strava unveils ‘family’ plan and dark mode", "Strava unveils 'family' plan and dark mode"
+    page = _page(headline=curly, og=straight, title=f"{straight} | Example News", body_top=f"<h1>{curly}</h1>")
+    assert parse_html(page, URL).title == straight
+    page = _page(headline=curly, og=straight, title=f"{curly} | Example News", body_top=f"<h1>{curly}</h1>")
+    assert parse_html(page, URL).title == curly
+    # a separator instead of a colon: same words, <title> sides with og:title
+    dashed, colon = "Nuclear plant dismantled - cooling towers blown up", "Nuclear plant dismantled: cooling towers blown up"
+    page = _page(headline=dashed, og=colon, title=f"{colon} - Politics")
+    assert parse_html(page, URL).title == colon
+    # different words: not a punctuation question, the JSON-LD headline stays
+    page = _page(headline=dashed, og="Towers fall at old power station", title="Towers fall at old power station - Politics")
+    assert parse_html(page, URL).title == dashed
