@@ -16,6 +16,8 @@ _TERMINAL = tuple('.!?:;"”’\')»…')
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
 _HYPHEN_BREAK = re.compile(r"([^\W\d_]{2,})-$")  # letters of any script: Cyrillic PDFs hyphenate too
 _LETTERS = re.compile(r"[^\W\d_]+")
+_COMPOUND = re.compile(r"\b[^\W\d_]+-[^\W\d_]+\b")
+_LINE_END_HYPHEN = re.compile(r"-[ \t\r]*\n")
 _JOIN_MIN_CHARS = 80  # a paragraph this long ending mid-sentence was cut, not a heading
 
 
@@ -47,7 +49,8 @@ def unwrap_lines(lines: list[str], vocabulary: set[str] | None = None) -> str:
         if not out:
             out = line
             continue
-        match = _HYPHEN_BREAK.search(out)
+        # endswith first: the regex would scan the whole paragraph so far on every line
+        match = _HYPHEN_BREAK.search(out[-64:]) if out.endswith("-") else None
         if match and line[:1].islower():
             first = match.group(1)
             second = _LETTERS.match(line)
@@ -62,8 +65,13 @@ def unwrap_lines(lines: list[str], vocabulary: set[str] | None = None) -> str:
 
 
 def hyphenated_words(text: str) -> set[str]:
-    """Hyphenated compounds the document spells within a line (its own evidence of real hyphens)."""
-    return {m.group(0).lower() for m in re.finditer(r"\b[^\W\d_]+-[^\W\d_]+\b", text)}
+    """Hyphenated compounds the document spells within a line (its own evidence of real hyphens).
+
+    Only a text with a hyphen at a line end needs them: the others are spared the scan.
+    """
+    if not _LINE_END_HYPHEN.search(text):
+        return set()
+    return {m.group(0).lower() for m in _COMPOUND.finditer(text)}
 
 
 def running_lines(text: str, edge: int = 2) -> set[str]:
