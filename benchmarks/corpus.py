@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/corpus.py OUT_DIR --n 5000 --kind files   # one file per document
 
 Raw material is real text, read at run time (never committed): the sentences of the article
-bodies in ../shared/eval (fundus + scrapinghub) and of seeds/. A new story is 12–36 of those
-sentences, each with two words swapped for words from the same vocabulary, so a million stories
-stay distinct while reading like news. A share `dup_rate` of documents are copies of a recent
+bodies in ../shared/eval (fundus + scrapinghub) and of seeds/, grouped by language. A new story
+is 12–36 sentences of one language, each with two words swapped for words of that language's
+vocabulary, so a million stories stay distinct while reading like news. A share `dup_rate` of documents are copies of a recent
 story: exact, typography-only, markdown-marked, wire cut (dateline, last paragraphs cut),
 corrected (one sentence changed + note), or re-wrapped — the renditions of dedup_corpus.py.
 
@@ -73,28 +73,53 @@ DOCUMENT_SCHEMA = pa.schema([("uri", pa.string()), ("content", pa.binary()), ("c
 
 
 @dataclass(frozen=True)
-class Material:
+class Language:
+    """The sentences and words of the real bodies written in one language."""
+
+    code: str
     sentences: list[tuple[str, ...]]  # each a tuple of words
     vocabulary: list[str]
+
+
+@dataclass(frozen=True)
+class Material:
+    languages: list[Language]
+    weights: np.ndarray  # each language's share of all sentences: how often a story is in it
 
 
 @lru_cache(maxsize=2)
 def load_material(eval_dir: Path = DEFAULT_EVAL) -> Material:
     """Sentences and words of the real bodies in `eval_dir` and of seeds/ (seeds alone when
-    `eval_dir` is absent: a smaller vocabulary, same shapes)."""
-    paragraphs = []
+    `eval_dir` is absent: a smaller vocabulary, same shapes), grouped by each body's language:
+    a story is written in one language, as real news is, so language identification sees
+    what it would on real pages."""
+    from tasks.enrich.language import detect_language
+
+    bodies = []
     for name in ("fundus", "scrapinghub"):
         path = eval_dir / name / "cases.jsonl"
         if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                paragraphs += [" ".join(p.split()) for p in re.split(r"\n", json.loads(line).get("body") or "") if p.strip()]
-    for seed in sorted(SEEDS.glob("*.txt")):
-        paragraphs += [" ".join(p.split()) for p in seed.read_text(encoding="utf-8").split("\n\n") if p.strip()]
-    sentences = sorted({tuple(s.split()) for p in paragraphs for s in _SENTENCE.split(p) if 6 <= len(s.split()) <= 45})
-    if not sentences:
+            bodies += [json.loads(line).get("body") or "" for line in path.read_text(encoding="utf-8").splitlines()]
+    bodies += [seed.read_text(encoding="utf-8") for seed in sorted(SEEDS.glob("*.txt"))]
+    by_language: dict[str, set[tuple[str, ...]]] = {}
+    for body in bodies:
+        code = detect_language(body)[0]
+        if code is None:
+            continue
+        paragraphs = [" ".join(p.split()) for p in body.split("\n") if p.strip()]
+        by_language.setdefault(code, set()).update(
+            tuple(s.split()) for p in paragraphs for s in _SENTENCE.split(p) if 6 <= len(s.split()) <= 45
+        )
+    languages = []
+    for code in sorted(by_language):
+        sentences = sorted(by_language[code])
+        vocabulary = sorted({w for s in sentences for w in s if w.isalpha() and len(w) > 2})
+        if sentences and vocabulary:
+            languages.append(Language(code, sentences, vocabulary))
+    if not languages:
         raise FileNotFoundError(f"no text under {eval_dir} (fundus/ or scrapinghub/ cases.jsonl) or {SEEDS}")
-    vocabulary = sorted({w for s in sentences for w in s if w.isalpha() and len(w) > 2})
-    return Material(sentences, vocabulary)
+    sizes = np.array([len(lang.sentences) for lang in languages], dtype=float)
+    return Material(languages, sizes / sizes.sum())
 
 
 class StoryMaker:
@@ -109,14 +134,15 @@ class StoryMaker:
 
     def new_story(self) -> dict:
         rng, mat = self.rng, self.material
+        lang = mat.languages[int(self.np_rng.choice(len(mat.languages), p=mat.weights))]
         k = rng.randint(12, 36)
-        picks = self.np_rng.integers(len(mat.sentences), size=k).tolist()
+        picks = self.np_rng.integers(len(lang.sentences), size=k).tolist()
         where = self.np_rng.random((k, 2)).tolist()
-        swaps = self.np_rng.integers(len(mat.vocabulary), size=(k, 2)).tolist()
-        vocabulary = mat.vocabulary
+        swaps = self.np_rng.integers(len(lang.vocabulary), size=(k, 2)).tolist()
+        vocabulary = lang.vocabulary
         sentences = []
         for pick, (w1, w2), (v1, v2) in zip(picks, where, swaps):
-            words = list(mat.sentences[pick])
+            words = list(lang.sentences[pick])
             # two swapped words make each sentence (and so each story) distinct
             words[int(w1 * len(words))] = vocabulary[v1]
             words[int(w2 * len(words))] = vocabulary[v2]
@@ -126,12 +152,13 @@ class StoryMaker:
             k = rng.randint(1, 4)
             paragraphs.append(" ".join(sentences[i : i + k]))
             i += k
-        title_words = rng.choice(mat.sentences)[: rng.randint(6, 11)]
+        title_words = rng.choice(lang.sentences)[: rng.randint(6, 11)]
         site = rng.choice(SITES)
         n = self.count
         self.count += 1
         story = {
             "id": f"s{n:07d}",
+            "language": lang.code,
             "title": " ".join(title_words).rstrip(".,;:").capitalize(),
             "published": BASE_DATE + timedelta(minutes=7 * n + rng.randrange(600)),
             "url": f"https://www.{site['domain']}/news/{n}-{'-'.join(w.lower() for w in title_words[:5] if w.isalnum())}",
