@@ -18,15 +18,22 @@ BODY = "".join(
 URL = "https://news.example.org/politics/council-budget"
 
 
-def _page(*, headline: str | None = None, og: str | None = None, title: str | None = None, body_top: str = "",
-          extra_head: str = "") -> str:
+def _page(
+    *,
+    headline: str | None = None,
+    og: str | None = None,
+    title: str | None = None,
+    body_top: str = "",
+    extra_head: str = "",
+) -> str:
     head = '<meta property="og:site_name" content="Example News">' + extra_head
     if title:
         head += f"<title>{title}</title>"
     if og:
         head += f'<meta property="og:title" content="{og}">'
     if headline:
-        head += '<script type="application/ld+json">' + json.dumps({"@type": "NewsArticle", "headline": headline}) + "</script>"
+        article = json.dumps({"@type": "NewsArticle", "headline": headline})
+        head += f'<script type="application/ld+json">{article}</script>'
     return f"<html lang='en'><head>{head}</head><body>{body_top}<article>{BODY}</article></body></html>"
 
 
@@ -101,9 +108,11 @@ def test_title_copy_decides_between_two_punctuations() -> None:
     page = _page(headline=curly, og=straight, title=f"{curly} | Example News", body_top=f"<h1>{curly}</h1>")
     assert parse_html(page, URL).title == curly
     # a separator instead of a colon: same words, <title> sides with og:title
-    dashed, colon = "Nuclear plant dismantled - cooling towers blown up", "Nuclear plant dismantled: cooling towers blown up"
+    dashed = "Nuclear plant dismantled - cooling towers blown up"
+    colon = "Nuclear plant dismantled: cooling towers blown up"
     page = _page(headline=dashed, og=colon, title=f"{colon} - Politics")
     assert parse_html(page, URL).title == colon
     # different words: not a punctuation question, the JSON-LD headline stays
-    page = _page(headline=dashed, og="Towers fall at old power station", title="Towers fall at old power station - Politics")
+    other = "Towers fall at old power station"
+    page = _page(headline=dashed, og=other, title=f"{other} - Politics")
     assert parse_html(page, URL).title == dashed
