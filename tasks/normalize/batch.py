@@ -1,169 +1,65 @@
-"""The normalize stage: a batch of documents in, articles + links + rejects out."""
+"""The normalize stage: a batch of documents in, articles + links + rejects out.
+
+Parsing is pure Python, so threads would not help: a large batch is cut into chunks parsed by
+spawned worker processes, and the chunks' results are joined in document order, so the output
+is exactly what one process would produce.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import re
-from dataclasses import dataclass, field
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.dedup.fold import body_hash
-from tasks.normalize.decode import decode_text
-from tasks.normalize.detect import detect_format
-from tasks.normalize.jsonrecords import iter_json_records, parse_record
-from tasks.normalize.markdown import parse_markdown
-from tasks.normalize.plaintext import parse_plaintext
-from tasks.normalize.urls import domain_of, normalize_url
-from tasks.records import Link, ParsedArticle, Reject, RejectError
-from tasks.enrich.language import detect_language
-from warehouse.schemas import ARTICLES, LINKS
+from tasks.normalize.documents import NormalizeResult, normalize_serial
 
-MAX_TEXT_CHARS = 5_000_000  # an article body past this is a data dump, not news
-# No encoding we decode spends more than 4 bytes on a character: past this the text is surely too
-# long, and saying so before decoding spares a copy and an ftfy pass over a data dump.
-MAX_CONTENT_BYTES = 4 * MAX_TEXT_CHARS
-_SURROGATE = re.compile("[\ud800-\udfff]")
+PARALLEL_MIN = 2_000  # documents: below this, starting worker processes costs more than it saves
+CHUNK = 500  # documents per worker task: small enough to keep both cores busy to the end
 
 
-@dataclass
-class NormalizeResult:
-    articles: pa.Table
-    links: pa.Table
-    rejects: list[Reject] = field(default_factory=list)
+def default_workers() -> int:
+    """Worker processes for a large batch: NEWSFLOW_NORMALIZE_WORKERS, else the CPU count (at most 4)."""
+    configured = os.environ.get("NEWSFLOW_NORMALIZE_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return min(os.cpu_count() or 1, 4)
 
 
-def article_id(document_id: str, index: int = 0) -> str:
-    """Derived from the document's content hash and the record's position in it."""
-    return hashlib.sha256(f"{document_id}:{index}".encode()).hexdigest()[:32]
+def normalize_documents(documents: pa.Table, load_id: str, workers: int | None = None) -> NormalizeResult:
+    """Parse every document; a document that fails becomes a reject and the batch goes on.
 
-
-def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
-    """Every article a document holds (one, or one per JSON record); failures come back as RejectError."""
-    return [item if isinstance(item, RejectError) else storable(item) for item in _parse_document(content, uri)]
-
-
-def storable(value):
-    """`value` with lone surrogates replaced by U+FFFD, so every string can be written as UTF-8.
-
-    Decoded bytes never hold them, but JSON does: a "\\ud800" escape in a record or a page's
-    JSON-LD would otherwise fail the whole batch when it becomes an Arrow table.
+    Batches of PARALLEL_MIN documents or more use `workers` processes (default_workers());
+    workers=1 never does, nor does a daemonic process (a Dask worker), which may not have children.
     """
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(storable(v) for v in value)
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, (ParsedArticle, Link)):
-        return dataclasses.replace(value, **{f.name: storable(getattr(value, f.name)) for f in dataclasses.fields(value)})
-    return value
-
-
-def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | RejectError]:
-    if len(content) > MAX_CONTENT_BYTES:
-        raise RejectError("too-large", f"{len(content)} bytes > limit {MAX_CONTENT_BYTES} (at most {MAX_TEXT_CHARS} characters of text)")
-    text = decode_text(content)
-    if len(text) > MAX_TEXT_CHARS:
-        raise RejectError("too-large", f"{len(text)} characters of text > limit {MAX_TEXT_CHARS}")
-    fmt = detect_format(text)
-    if fmt == "xml":
-        raise RejectError("not-an-article", "an XML document (feed, sitemap or data), not an article: read feeds and sitemaps with their own source kinds")
-    if fmt in ("json", "jsonl"):
-        out: list[ParsedArticle | RejectError] = []
-        for index, record, error in iter_json_records(text, fmt):
-            if error:
-                out.append(RejectError("bad-json", error))
-                continue
-            try:
-                out.append(parse_record(record))
-            except RejectError as exc:
-                exc.detail = f"record {index}: {exc.detail}"
-                out.append(exc)
-        if not out:
-            raise RejectError("bad-json", "the JSON document holds no records")
-        return out
-    if fmt == "html":
-        from tasks.normalize.html import parse_html  # trafilatura is heavy: import on first HTML page
-
-        return [parse_html(text, uri)]
-    if fmt == "markdown":
-        return [parse_markdown(text)]
-    return [parse_plaintext(text)]
-
-
-def normalize_documents(documents: pa.Table, load_id: str) -> NormalizeResult:
-    """Parse every document; a document that fails becomes a reject and the batch goes on."""
-    article_rows: list[dict] = []
-    link_rows: list[dict] = []
-    rejects: list[Reject] = []
-    columns = ["document_id", "source", "uri", "content", "fetched_at"]
-    for doc in documents.select(columns).to_pylist():
-        uri = doc["uri"]
-        try:
-            parsed = parse_document(doc["content"], uri)
-        except RejectError as exc:
-            rejects.append(Reject(uri=uri, stage="normalize", reason=exc.reason, detail=exc.detail, document_id=doc["document_id"]))
-            continue
-        except Exception as exc:  # a parser bug must not sink the run; it is recorded and visible
-            detail = f"{type(exc).__name__}: {exc}"
-            rejects.append(Reject(uri=uri, stage="normalize", reason="parser-error", detail=detail, document_id=doc["document_id"]))
-            continue
-        for index, item in enumerate(parsed):
-            if isinstance(item, RejectError):
-                where = f"{uri}#{index}" if len(parsed) > 1 else uri
-                rejects.append(Reject(uri=where, stage="normalize", reason=item.reason, detail=item.detail, document_id=doc["document_id"]))
-                continue
-            row = article_row(item, doc, article_id(doc["document_id"], index), load_id)
-            article_rows.append(row)
-            link_rows.extend(
-                {"article_id": row["article_id"], "url": link.url, "text": link.text, "kind": link.kind, "load_id": load_id}
-                for link in item.links
-            )
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or documents.num_rows < PARALLEL_MIN or multiprocessing.current_process().daemon:
+        return normalize_serial(documents, load_id)
+    parts = list(_parallel(documents, load_id, workers))
     return NormalizeResult(
-        articles=pa.Table.from_pylist(article_rows, schema=ARTICLES.schema),
-        links=pa.Table.from_pylist(link_rows, schema=LINKS.schema),
-        rejects=rejects,
+        articles=pa.concat_tables([p.articles for p in parts]),
+        links=pa.concat_tables([p.links for p in parts]),
+        rejects=[r for p in parts for r in p.rejects],
     )
 
 
-def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
-    canonical = normalize_url(item.canonical_url)
-    published = item.published_at
-    body = strip_leading_title(item.body, item.title)
-    return {
-        "article_id": art_id,
-        "document_id": doc["document_id"],
-        "source": doc["source"],
-        "uri": doc["uri"],
-        "format": item.format,
-        "title": item.title,
-        "authors": list(item.authors),
-        "published_at": published,
-        "language": (item.language or "").split("-")[0].lower() or detect_language(body)[0],
-        "canonical_url": canonical,
-        "domain": domain_of(canonical),
-        "site_name": item.site_name,
-        "captions": list(item.extra.get("captions") or []),
-        "related_titles": list(item.extra.get("related_titles") or []),
-        "body": body,
-        "body_hash": body_hash(body),
-        "word_count": len(body.split()),
-        "load_id": load_id,
-    }
-
-
-def strip_leading_title(body: str, title: str | None) -> str:
-    """The body never repeats the headline: copies with and without it must fingerprint alike."""
-    if not title:
-        return body
-    first, _, rest = body.partition("\n\n")
-    return rest if rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold() else body
-
-
+def _parallel(documents: pa.Table, load_id: str, workers: int) -> Iterator[NormalizeResult]:
+    """normalize_serial of each CHUNK of documents in worker processes, yielded in order, with at
+    most two chunks per worker in flight (bounded memory on a batch of any size)."""
+    # spawn, not fork: deltalake's Rust runtime (loaded in the flow's process) does not survive fork
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque = deque()
+        for start in range(0, documents.num_rows, CHUNK):
+            pending.append(pool.submit(normalize_serial, documents.slice(start, CHUNK), load_id))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 normalize_task = task(name="normalize", cache_policy=NO_CACHE)(normalize_documents)

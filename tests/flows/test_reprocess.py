@@ -49,7 +49,7 @@ def test_reprocess_normalize_gives_the_same_tables(built, tmp_path):
 def test_parser_change_shows_only_after_reprocess(built, tmp_path, monkeypatch):
     root = tmp_path / "wh"
     shutil.copytree(built, root)
-    import tasks.normalize.batch as batch
+    import tasks.normalize.documents as batch
 
     original = batch.article_row
 

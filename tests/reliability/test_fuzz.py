@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tasks.dedup.fingerprint import BANDS, NUM_PERM, fingerprint_bodies
 from tasks.dedup.fold import body_hash, fold_text, tokens
-from tasks.normalize.batch import article_row, parse_document, storable
+from tasks.normalize.documents import article_row, parse_document, storable
 from tasks.normalize.decode import decode_text
 from tasks.normalize.detect import detect_format
 from tasks.normalize.html import parse_html

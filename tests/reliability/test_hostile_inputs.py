@@ -23,7 +23,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from flows.pipeline import news_pipeline
-from tasks.normalize.batch import normalize_documents, parse_document
+from tasks.normalize.batch import normalize_documents
+from tasks.normalize.documents import parse_document
 from tasks.ingest import documents_table
 from tasks.records import RawDocument, Reject, RejectError
 from tasks.sources.base import SourceState
