@@ -118,6 +118,7 @@ def summarize(report: dict) -> dict:
         s["flow_outside_task_bodies_share"] = report["flow"]["outside_task_bodies_share"]
     if "query_seconds_best_of_3" in report.get("entities", {}):
         s["top_entities_per_day_seconds"] = report["entities"]["query_seconds_best_of_3"]
+        s["top_entities_per_day_canned_query_seconds"] = report["entities"].get("canned_query_seconds_best_of_3")
     return s
 
 

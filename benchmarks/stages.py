@@ -311,6 +311,7 @@ def _time_task_body(prefect_task, into: dict[str, float]) -> None:
 def section_entities(n_articles: int, per_article: int = 10) -> dict:
     """Top entities per day over a synthetic warehouse of n_articles articles (per_article entity
     mentions each, Zipf-distributed names over a year), through the warehouse views."""
+    from warehouse.canned import get_query
     from warehouse.schemas import ARTICLES, ENTITIES
     from warehouse.store import Warehouse
     from warehouse.views import connect
@@ -334,27 +335,41 @@ def section_entities(n_articles: int, per_article: int = 10) -> dict:
                                               "label": labels, "start": np.tile(np.arange(per_article, dtype=np.int32) * 50, k),
                                               "normalized": np.char.add("name ", names.astype(str)), "load_id": ["bench"] * (k * per_article)}))
             wh.commit_load("bench", None, started, {})
+        # each day's top 10 as one top-N aggregate (min_by with a count): ~20% less CPU than
+        # row_number() over every (day, name) pair + QUALIFY, same rows
         query = """
             WITH days AS (SELECT article_id, published_at::DATE AS day FROM articles),
             counts AS (
                 SELECT d.day, e.normalized, count(*) AS mentions
                 FROM entities e JOIN days d USING (article_id)
                 GROUP BY ALL
-            )
-            SELECT day, normalized, mentions FROM counts
-            QUALIFY row_number() OVER (PARTITION BY day ORDER BY mentions DESC, normalized) <= 10
-            ORDER BY day, mentions DESC
+            ),
+            top AS (SELECT day, unnest(min_by({'normalized': normalized, 'mentions': mentions}, (-mentions, normalized), 10)) AS t
+                    FROM counts GROUP BY day)
+            SELECT day, t.normalized AS normalized, t.mentions AS mentions FROM top
+            ORDER BY day, mentions DESC, normalized
         """
         con = connect(wh)
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            rows = con.execute(query).fetchall()
-            times.append(time.perf_counter() - start)
+        times = best_of_3(lambda: con.execute(query).fetchall())
+        rows = con.execute(query).fetchall()
+        # the canned query users run (`newsflow sql --query top_entities_per_day`) does more: the
+        # story's date for undated articles, distinct articles per name, a label filter
+        canned = get_query("top_entities_per_day")
+        canned_times = best_of_3(lambda: canned.run(con))
         con.close()
         return {"articles": n_articles, "entity_rows": n_articles * per_article, "days": len({r[0] for r in rows}),
                 "query_seconds_best_of_3": round(min(times), 3), "query_seconds_all": [round(t, 3) for t in times],
+                "canned_query_seconds_best_of_3": round(min(canned_times), 3),
                 "write_seconds": round(tw.wall, 1), "query": " ".join(query.split())}
+
+
+def best_of_3(run) -> list[float]:
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 SECTIONS = {

@@ -42,6 +42,7 @@ def test_stage_sections_report_positive_rates(tmp_path, monkeypatch):
     assert dedup["peak_rss"]["self_mb"] > 0 and dedup["stories"] > 0
     assert "incremental_lookup" in report["dedup_400"]  # the largest size also times the stored lookup
     assert report["entities"]["query_seconds_best_of_3"] > 0 and report["entities"]["days"] > 0
+    assert report["entities"]["canned_query_seconds_best_of_3"] > 0
     rates = _rates(report)
     assert rates and all(r > 0 for r in rates)
     assert {"text_normalize_plus_dedup_docs_per_s", "html_ratio_vs_trafilatura", "dedup",
