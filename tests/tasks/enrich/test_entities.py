@@ -34,3 +34,20 @@ def test_resolve_aliases_relabels_surname():
     ]
     out = resolve_aliases(ents)
     assert [(e.label, e.normalized) for e in out] == [("PERSON", "Vladimir Putin")] * 2
+
+
+def test_openblas_products_find_the_same_entities_as_blis(seed_body, seed_body_plain):
+    # load_nlp swaps thinc's BLIS matrix product for numpy's OpenBLAS (faster here); the
+    # entities must be exactly those of the same pipeline on thinc's stock ops.
+    from thinc.api import NumpyOps
+
+    from tasks.enrich.entities import _one_blas_thread, load_nlp
+
+    stock = load_nlp.__wrapped__()
+    for node in stock.get_pipe("ner").model.walk():
+        node.ops = NumpyOps()
+    texts = [clean_text(seed_body).text, clean_text(seed_body_plain).text]
+    with _one_blas_thread():
+        ours = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in load_nlp().pipe(texts)]
+    theirs = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in stock.pipe(texts)]
+    assert ours == theirs and sum(map(len, ours)) > 20
