@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from tasks.dedup.match import Edge
 
 
@@ -40,33 +42,22 @@ def new_story_id(article_ids: list[str]) -> str:
     return "st_" + hashlib.sha256(min(article_ids).encode()).hexdigest()[:24]
 
 
-def build_components(
-    new_ids: list[str],
-    edges: list[Edge],
-    stored_members: dict[str, str],
-    story_articles: dict[str, list[str]],
-) -> list[Component]:
-    """Components touched by this batch.
+def component_roots(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of nodes 0..n-1 joined by the edges (a[k], b[k]): each node's root.
 
-    stored_members: article_id -> story_id for stored articles that appear in edges.
-    story_articles: story_id -> every stored member of that story (so a merge keeps them all).
+    Array union-find: hook each edge's larger root under its smaller one, then jump pointers
+    until every node points at a root; repeat until no edge joins two roots.
     """
-    uf = UnionFind()
-    for article_id in new_ids:
-        uf.find(article_id)
-    for edge in edges:
-        uf.union(edge.a, edge.b)
-    for story_id, members in story_articles.items():
-        for article_id in members:
-            uf.union(members[0], article_id)
-    groups: dict[str, Component] = {}
-    for article_id in list(uf.parent):
-        root = uf.find(article_id)
-        groups.setdefault(root, Component(article_ids=[])).article_ids.append(article_id)
-    by_article = {a: root for root, comp in groups.items() for a in comp.article_ids}
-    for edge in edges:
-        groups[by_article[edge.a]].edges.append(edge)
-    for root, comp in groups.items():
-        comp.article_ids.sort()
-        comp.old_story_ids = sorted({stored_members[a] for a in comp.article_ids if a in stored_members})
-    return sorted(groups.values(), key=lambda c: c.article_ids[0])
+    parent = np.arange(n, dtype=np.int64)
+    while len(a):
+        ra, rb = parent[a], parent[b]
+        differ = ra != rb
+        if not differ.any():
+            break
+        np.minimum.at(parent, np.maximum(ra, rb)[differ], np.minimum(ra, rb)[differ])
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+    return parent

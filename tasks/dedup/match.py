@@ -16,6 +16,8 @@ CONTAINMENT_MIN = 0.8
 URL_JACCARD_MIN = 0.2  # one URL with unrelated bodies is a site-wide canonical, not a copy
 
 METHOD_RANK = {"exact": 0, "url": 1, "near": 2}
+METHODS = ("exact", "url", "near")  # Matches.method codes, in METHOD_RANK order
+VERIFY_BLOCK = 32_768  # pairs whose signatures are compared at once (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,27 @@ class Edge:
     b: str
     method: str
     score: float
+
+
+@dataclass
+class Matches:
+    """Copy edges as arrays over the rows of the matched fingerprints table, in `find_edges` order
+    (by the ids of a, then b): what `find_edges` returns, without one Python object per edge."""
+
+    a: np.ndarray  # int64 row of edge.a
+    b: np.ndarray  # int64 row of edge.b
+    method: np.ndarray  # int8 index into METHODS
+    score: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def edges(self, ids: pa.Array | pa.ChunkedArray) -> list[Edge]:
+        """The Edge objects, given the article_id column of the matched table."""
+        return [
+            Edge(a, b, METHODS[m], s)
+            for a, b, m, s in zip(ids.take(self.a).to_pylist(), ids.take(self.b).to_pylist(), self.method.tolist(), self.score.tolist())
+        ]
 
 
 def find_edges(
@@ -35,53 +58,98 @@ def find_edges(
     fps columns: article_id, body_hash, url_key, shingle_count, minhash (list<uint32>), bands (list<uint64>).
     jaccard_min / containment_min override the module thresholds (the evaluation sweeps them).
     """
+    ids = fps.column("article_id")
+    is_new = np.asarray(pc.is_in(ids, value_set=pa.array(list(new_ids), ids.type)).to_numpy(zero_copy_only=False), dtype=bool)
+    return match_rows(fps, is_new, jaccard_min=jaccard_min, containment_min=containment_min).edges(ids)
+
+
+def match_rows(
+    fps: pa.Table, is_new: np.ndarray, *, jaccard_min: float | None = None, containment_min: float | None = None
+) -> Matches:
+    """`find_edges` as arrays; is_new: bool per row of fps.
+
+    Signatures and band keys are read in place from the list columns (no n x 128 copy): band keys
+    one band at a time, signatures only for the candidate pairs, a block of pairs at a time.
+    """
     jaccard_min = JACCARD_MIN if jaccard_min is None else jaccard_min
     containment_min = CONTAINMENT_MIN if containment_min is None else containment_min
     n = fps.num_rows
     if n < 2:
-        return []
-    ids = fps.column("article_id").to_pylist()
-    is_new = np.array([i in new_ids for i in ids])
-    sigs = _matrix(fps.column("minhash"), np.uint32)
+        return _sorted(fps, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0))
     sizes = np.asarray(fps.column("shingle_count").to_numpy(zero_copy_only=False), dtype=np.float64)
 
     # Pairs are int64 codes i * n + j (i < j), so sets of pairs are sorted numpy arrays.
     exact = _group_pairs(fps.column("body_hash"), is_new, n)
     url = _group_pairs(fps.column("url_key"), is_new, n)
-    candidates = _band_candidates(_matrix(fps.column("bands"), np.uint64), is_new, sizes >= MIN_SHINGLES)
+    candidates = _band_candidates(_Rows(fps.column("bands")), is_new, sizes >= MIN_SHINGLES)
     pairs = np.union1d(candidates, url)
+    del candidates
     pairs = pairs[~np.isin(pairs, exact)]  # an exact edge outranks every other method
     a, b = pairs // n, pairs % n
-    jac = estimate_jaccard(sigs[a], sigs[b])
+    jac = _jaccard(_Rows(fps.column("minhash")), a, b)
     con = containment(jac, sizes[a], sizes[b])
     big_enough = np.minimum(sizes[a], sizes[b]) >= MIN_SHINGLES
     near = big_enough & ((jac >= jaccard_min) | (con >= containment_min))
     by_url = np.isin(pairs, url) & ((jac >= URL_JACCARD_MIN) | (con >= containment_min))
     score = np.round(np.maximum(jac, con), 4)
-    edges = [Edge(ids[i], ids[j], "exact", 1.0) for i, j in zip((exact // n).tolist(), (exact % n).tolist())]
     keep = np.flatnonzero(near | by_url)
     # a pair found both ways is a url edge: METHOD_RANK puts url before near
-    edges += [
-        Edge(ids[i], ids[j], "url" if u else "near", s)
-        for i, j, u, s in zip(a[keep].tolist(), b[keep].tolist(), by_url[keep].tolist(), score[keep].tolist())
-    ]
-    return sorted(edges, key=lambda e: (e.a, e.b))
+    return _sorted(
+        fps,
+        np.concatenate([exact // n, a[keep]]),
+        np.concatenate([exact % n, b[keep]]),
+        np.concatenate([np.zeros(len(exact), np.int8), np.where(by_url[keep], 1, 2).astype(np.int8)]),
+        np.concatenate([np.ones(len(exact)), score[keep]]),
+    )
 
 
-def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
-    """A list column of equal-length lists as a 2-D array, converted chunk by chunk (a 1M-row
-    signature column would otherwise be copied whole, as int64, before narrowing)."""
-    rows = len(column)
-    if rows == 0:
-        return np.zeros((0, 0), dtype=dtype)
-    width = next((len(chunk.flatten()) // len(chunk) for chunk in column.chunks if len(chunk)), 0)
-    out = np.empty((rows, width), dtype=dtype)
-    at = 0
-    for chunk in column.chunks:
-        if len(chunk):
-            values = np.asarray(chunk.flatten().to_numpy(zero_copy_only=False))
-            out[at : at + len(chunk)] = values.astype(dtype, copy=False).reshape(len(chunk), width)
-            at += len(chunk)
+def _sorted(fps: pa.Table, a: np.ndarray, b: np.ndarray, method: np.ndarray, score: np.ndarray) -> Matches:
+    """Edges ordered by (id of a, id of b), ties kept in the order given (a stable sort, like sorted())."""
+    if len(a):
+        touched = np.unique(np.concatenate([a, b]))
+        rank = pc.rank(fps.column("article_id").take(touched), sort_keys="ascending", tiebreaker="dense")
+        rank = np.asarray(rank.to_numpy(zero_copy_only=False), dtype=np.int64)
+        order = np.lexsort((rank[np.searchsorted(touched, b)], rank[np.searchsorted(touched, a)]))
+        a, b, method, score = a[order], b[order], method[order], score[order]
+    return Matches(a.astype(np.int64), b.astype(np.int64), method, score)
+
+
+class _Rows:
+    """A list column of equal-length lists (signatures, band keys), read chunk by chunk in place."""
+
+    def __init__(self, column: pa.ChunkedArray) -> None:
+        chunks = [chunk for chunk in column.chunks if len(chunk)]
+        first = chunks[0].flatten() if chunks else None
+        self.width = len(first) // len(chunks[0]) if chunks else 0
+        self.views = [
+            np.asarray(chunk.flatten().to_numpy(zero_copy_only=False)).reshape(len(chunk), self.width) for chunk in chunks
+        ]
+        self.starts = np.cumsum([0] + [len(chunk) for chunk in chunks])
+
+    def column(self, k: int, dtype: type) -> np.ndarray:
+        """Position k of every row."""
+        if not self.views:
+            return np.zeros(0, dtype)
+        return np.concatenate([view[:, k].astype(dtype, copy=False) for view in self.views])
+
+    def take(self, rows: np.ndarray, dtype: type) -> np.ndarray:
+        """The lists of `rows`, as a len(rows) x width matrix."""
+        out = np.empty((len(rows), self.width), dtype=dtype)
+        chunk = np.searchsorted(self.starts, rows, side="right") - 1
+        order = np.argsort(chunk, kind="stable")
+        bounds = np.searchsorted(chunk[order], np.arange(len(self.views) + 1))
+        for c in np.flatnonzero(np.diff(bounds)):
+            at = order[bounds[c] : bounds[c + 1]]
+            out[at] = self.views[c][rows[at] - self.starts[c]].astype(dtype, copy=False)
+        return out
+
+
+def _jaccard(sigs: _Rows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of each pair (a[k], b[k]), compared as uint32 like the signatures were made."""
+    out = np.empty(len(a), dtype=np.float64)
+    for lo in range(0, len(a), VERIFY_BLOCK):
+        hi = lo + VERIFY_BLOCK
+        out[lo:hi] = estimate_jaccard(sigs.take(a[lo:hi], np.uint32), sigs.take(b[lo:hi], np.uint32))
     return out
 
 
@@ -102,7 +170,7 @@ def _group_pairs(column: pa.ChunkedArray, is_new: np.ndarray, n: int) -> np.ndar
     return np.unique(anchor[member] * n + rows[member])
 
 
-def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+def _band_candidates(bands: _Rows, is_new: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     """Pairs (as codes i * n + j) sharing at least one LSH band key, at least one of them new.
 
     Only `eligible` rows (big enough to be near copies) take part: a pair with a smaller body
@@ -110,11 +178,15 @@ def _band_candidates(bands: np.ndarray, is_new: np.ndarray, eligible: np.ndarray
     only ever meet within one band): sort the band's keys, then emit every pair inside each
     bucket with array arithmetic. One band at a time keeps memory at O(rows), not O(rows x bands).
     """
-    if bands.size == 0:
+    if bands.width == 0:
         return np.zeros(0, np.int64)
-    n = len(bands)
+    n = len(is_new)
     rows = np.flatnonzero(eligible)
-    found = [_bucket_pairs(bands[rows, b], rows, is_new, n) for b in range(bands.shape[1])]
+    found: list[np.ndarray] = []
+    for b in range(bands.width):
+        found.append(_bucket_pairs(bands.column(b, np.uint64)[rows], rows, is_new, n))
+        if len(found) == 8:  # merge as we go: pairs repeat across bands
+            found = [np.unique(np.concatenate(found))]
     return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 

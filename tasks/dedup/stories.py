@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timezone
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from tasks.dedup.cluster import Component, new_story_id
-from tasks.dedup.match import METHOD_RANK
+from tasks.dedup.match import METHOD_RANK, METHODS
 
 _EARLIEST_CREDIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
+TIMESTAMP = pa.timestamp("us", tz="UTC")  # the warehouse's TS
 
 
 def completeness(meta: dict) -> tuple:
@@ -111,3 +116,126 @@ def _most_common(values) -> str | None:
     if not counts:
         return None
     return sorted(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0][0]
+
+
+# ---------------------------------------------------------------- many components at once
+
+_NEVER = np.iinfo(np.int64).max
+_MEMBER_METHODS = pa.array([*METHODS, "canonical", "near"], pa.string())  # codes 0-2 edges, 3 canonical, 4 no edge
+
+
+def merge_new_components(metas: pa.Table, comp: np.ndarray, edges: tuple[np.ndarray, ...], now: datetime) -> tuple[pa.Table, pa.Table]:
+    """`merge_component` of many components made only of new articles (no stored story or member), in arrays.
+
+    metas: each member's META_COLUMNS (those present), components one after another, members of one
+    component by article_id; comp: the component number of each row (0, 1, ... non-decreasing);
+    edges: (row of a, row of b, METHODS code, score) of the components' edges.
+    Returns (story_members, stories) columns without load_id, one story per component.
+    """
+    m = metas.num_rows
+    starts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]]) if m else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, m])
+    ids = metas.column("article_id")
+    title, url, source = (_column(metas, c, pa.string()) for c in ("title", "canonical_url", "source"))
+    published, fetched = (_micros(_column(metas, c, TIMESTAMP)) for c in ("published_at", "fetched_at"))
+    words = np.asarray(pc.fill_null(_column(metas, "word_count", pa.int64()), 0).to_numpy(zero_copy_only=False), np.int64)
+    no_title, no_url = _nulls(title), _nulls(url)
+
+    # the survivor: completeness() as sort keys (rows already ascend by article_id within a component)
+    order = np.lexsort((np.arange(m), published, -words, no_url, published == _NEVER, no_title, comp))
+    canonical = order[starts]
+
+    # each member's strongest edge; a member without one takes the component's strongest (_member_rows)
+    a, b, method, score = edges
+    method_code = np.full(m, 4, np.int8)
+    member_score = np.zeros(m)
+    if len(a):
+        ends, codes, scores = np.r_[a, b], np.r_[method, method], np.r_[score, score]
+        best = np.lexsort((-scores, codes, ends))
+        best = best[np.r_[True, ends[best][1:] != ends[best][:-1]]]
+        has_edge = np.zeros(m, bool)
+        has_edge[ends[best]] = True
+        joining = np.lexsort((-score, method, comp[a]))
+        joining = joining[np.r_[True, comp[a][joining][1:] != comp[a][joining][:-1]]]
+        comp_code, comp_score = np.full(len(starts), 4, np.int8), np.zeros(len(starts))
+        comp_code[comp[a][joining]], comp_score[comp[a][joining]] = method[joining], score[joining]
+        method_code, member_score = comp_code[comp], comp_score[comp]
+        method_code[ends[best]], member_score[ends[best]] = codes[best], scores[best]
+    method_code[canonical], member_score[canonical] = 3, 1.0
+    story_ids = pa.array([new_story_id([a]) for a in ids.take(starts).to_pylist()], pa.string())
+    members = pa.table({
+        "article_id": ids, "story_id": story_ids.take(comp),
+        "method": _MEMBER_METHODS.take(pa.array(method_code)), "score": pa.array(member_score, pa.float64()),
+    })
+
+    now_us, earliest_us = _micro(now), _micro(_EARLIEST_CREDIBLE)
+    credible = (published != _NEVER) & (published >= earliest_us) & (published <= now_us)
+    dates = np.minimum.reduceat(np.where(credible, published, _NEVER), starts) if m else np.zeros(0, np.int64)
+    first_seen = np.minimum.reduceat(fetched, starts) if m else np.zeros(0, np.int64)
+    source_codes = np.asarray(source.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    distinct = np.unique(comp * (int(source_codes.max(initial=0)) + 2) + source_codes + 1)
+    stories = pa.table({
+        "story_id": story_ids,
+        "canonical_article_id": ids.take(canonical),
+        "title": _or_most_common(title, no_title, canonical, starts, sizes),
+        "published_at": _timestamps(dates),
+        "canonical_url": _or_most_common(url, no_url, canonical, starts, sizes),
+        "article_count": pa.array(sizes, pa.int32()),
+        "source_count": pa.array(np.bincount(distinct // (int(source_codes.max(initial=0)) + 2), minlength=len(starts)), pa.int32()),
+        "first_seen_at": _timestamps(np.where(first_seen == _NEVER, now_us, first_seen)),
+        "updated_at": pa.array(np.full(len(starts), now_us), pa.int64()).cast(TIMESTAMP),
+        "merged_into": pa.nulls(len(starts), pa.string()),
+    })
+    return members, stories
+
+
+
+def vectorizable(metas: pa.Table, now: datetime) -> bool:
+    """Whether merge_new_components computes exactly what merge_component would for these columns."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        return False
+    types = metas.schema
+    for name in ("published_at", "fetched_at"):
+        if name in types.names:
+            t = types.field(name).type
+            if not (pa.types.is_timestamp(t) and t.tz is not None and t.unit != "ns"):
+                return False
+    for name in ("title", "canonical_url", "source"):
+        if name in types.names and not pa.types.is_string(types.field(name).type) and not pa.types.is_large_string(types.field(name).type):
+            return False
+    return "word_count" not in types.names or pa.types.is_integer(types.field("word_count").type)
+
+
+def _column(table: pa.Table, name: str, type_: pa.DataType) -> pa.Array:
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, type_)
+    return table.column(name).combine_chunks().cast(type_)
+
+
+def _nulls(values: pa.Array) -> np.ndarray:
+    return np.asarray(values.is_null().to_numpy(zero_copy_only=False), bool)
+
+
+def _micros(values: pa.Array) -> np.ndarray:
+    """Microseconds since the epoch (UTC instants); null -> _NEVER."""
+    return np.asarray(pc.fill_null(values.cast(pa.int64()), _NEVER).to_numpy(zero_copy_only=False), np.int64)
+
+
+def _micro(value: datetime) -> int:
+    return pa.scalar(value, TIMESTAMP).cast(pa.int64()).as_py()
+
+
+def _timestamps(micros: np.ndarray) -> pa.Array:
+    return pa.array(micros, pa.int64(), mask=micros == _NEVER).cast(TIMESTAMP)
+
+
+def _or_most_common(values: pa.Array, null: np.ndarray, canonical: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> pa.Array:
+    """The survivor's value, or (null or empty) the most common one of its component."""
+    chosen = values.take(canonical)
+    empty = np.flatnonzero(null[canonical] | np.asarray(pc.fill_null(pc.equal(chosen, ""), False).to_numpy(zero_copy_only=False), bool))
+    if not len(empty):
+        return chosen
+    out = chosen.to_pylist()
+    for c in empty.tolist():
+        out[c] = _most_common(values.slice(int(starts[c]), int(sizes[c])).to_pylist())
+    return pa.array(out, pa.string())

@@ -75,3 +75,82 @@ def test_same_url_with_unrelated_bodies_is_not_a_copy():
     url = {"x1": "https://example.com/", "x2": "https://example.com/"}
     result = run(articles([("x1", story(5)), ("x2", story(6))], url))
     assert len(clusters(result)) == 2
+
+
+def varied(n_stories: int = 12, seed: int = 4) -> pa.Table:
+    """Copies with every kind of metadata merge_component looks at: missing and empty titles and
+    URLs, dates missing, too early or in the future, word counts, sources, fetch times."""
+    rng = random.Random(seed)
+    rows = []
+    for s in range(n_stories):
+        base = story(100 + s)
+        for c in range(rng.choice([1, 1, 2, 3, 4])):
+            body = base if c != 2 else "\n\n".join(base.split("\n\n")[:3])
+            rows.append({
+                "article_id": f"s{s:02d}c{c}{rng.choice('xyz')}",
+                "body": body if c % 2 == 0 else body.replace(". ", ".\n", 2),
+                "canonical_url": rng.choice([None, "", f"https://news{c}.example/story/{s}", f"https://news.example/story/{s}"]),
+                "title": rng.choice([None, "", f"Story {s}", f"Story {s}!", f"Story {s}"]),
+                "published_at": rng.choice([None, datetime(1980, 5, 1, tzinfo=timezone.utc), datetime(2025, 3, s + 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc), NOW]),
+                "word_count": rng.choice([None, 0, 90, 120]),
+                "source": rng.choice([None, "a", "b"]),
+                "fetched_at": rng.choice([None, datetime(2025, 12, 30, rng.randint(0, 23), tzinfo=timezone.utc)]),
+                "load_id": "L",
+            })
+    schema = pa.schema([*ARTICLES.schema, pa.field("fetched_at", pa.timestamp("us", tz="UTC"))])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def stored_context(result, table: pa.Table, fps: pa.Table) -> StoredContext:
+    """What load_dedup_context would read back after `result` was published (all fingerprints as candidates)."""
+    context = StoredContext(candidates=fps)
+    for row in result.members.to_pylist():
+        context.members[row["article_id"]] = row["story_id"]
+        context.member_rows[row["article_id"]] = {"method": row["method"], "score": row["score"]}
+        context.story_articles.setdefault(row["story_id"], []).append(row["article_id"])
+    for members in context.story_articles.values():
+        members.sort()
+    context.stories = {r["story_id"]: {**r, "merged_into": None} for r in result.stories.drop_columns(["load_id"]).to_pylist()}
+    context.articles = {r["article_id"]: r for r in table.select(["article_id", "title", "published_at", "canonical_url", "word_count", "source", "fetched_at"]).to_pylist()}
+    return context
+
+
+def test_array_merge_gives_the_rows_merge_component_gives(monkeypatch):
+    import tasks.dedup.batch as batch
+
+    table = varied()
+    fps = fingerprint_articles(table, "L")
+    odd, even = list(range(1, table.num_rows, 2)), list(range(0, table.num_rows, 2))  # copies land in both runs
+    first = dedup_articles(table.take(odd), fps.take(odd), StoredContext(candidates=fps.schema.empty_table()), NOW, "L0")
+    context = stored_context(first, table.take(odd), fps.take(odd))
+    runs = {
+        "all": lambda: dedup_articles(table, fps, StoredContext(candidates=fps.schema.empty_table()), NOW, "L"),
+        "incremental": lambda: dedup_articles(table.take(even), fps.take(even), context, NOW, "L1"),
+    }
+    for name, run_it in runs.items():
+        arrays = run_it()
+        with monkeypatch.context() as m:
+            m.setattr(batch, "vectorizable", lambda metas, now: False)  # every component through merge_component
+            objects = run_it()
+        assert arrays.members.equals(objects.members), name
+        assert arrays.stories.equals(objects.stories), name
+        assert list(arrays.edges) == list(objects.edges), name
+    stored_ids = set(first.stories.column("story_id").to_pylist())
+    assert stored_ids & set(runs["incremental"]().stories.column("story_id").to_pylist())  # stored stories were extended
+
+
+def test_component_roots_match_union_find():
+    from tasks.dedup.cluster import UnionFind, component_roots
+
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    for n, m in ((1, 0), (10, 4), (500, 400), (2000, 3000)):
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        roots = component_roots(n, a, b)
+        uf = UnionFind()
+        for x, y in zip(a.tolist(), b.tolist()):
+            uf.union(f"{x:05d}", f"{y:05d}")
+        same = {(x, y) for x in range(n) for y in (x + 1, (x * 7) % n) if y < n}
+        for x, y in same:
+            assert (roots[x] == roots[y]) == (uf.find(f"{x:05d}") == uf.find(f"{y:05d}"))
