@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import rensa
 
-from tasks.dedup.fold import tokens
+from tasks.dedup.fold import token_bytes
 
 NUM_PERM = 128
 BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~ 0.87
@@ -21,7 +21,8 @@ ROWS = NUM_PERM // BANDS
 SHINGLE = 4  # word 4-grams
 SEED = 1_201_712  # fixed: signatures stored in the warehouse must stay comparable across runs
 MIN_SHINGLES = 8  # below this a body is too short to call a near copy; only exact matching applies
-CHUNK = 4_096  # bodies tokenized at once: token lists of a whole batch would not fit in memory at 1M
+CHUNK = 4_096  # bodies sent to a worker at once (memory in flight: 2 chunks per worker)
+SUB_CHUNK = 256  # bodies whose token and shingle objects exist at once in a worker
 PARALLEL_MIN = 20_000  # below this, starting worker processes costs more than it saves
 
 
@@ -87,13 +88,29 @@ def fingerprint_chunks(
 
 
 def _fingerprint_chunk(bodies: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    token_lists = [tokens(body) for body in bodies]
-    hashes = [hashlib.sha256(" ".join(t).encode("utf-8")).hexdigest()[:32] for t in token_lists]
-    shingle_sets = [shingles(t) or [""] for t in token_lists]
-    del token_lists
-    counts = np.array([len(s) if s != [""] else 0 for s in shingle_sets], dtype=np.int32)
-    matrix = rensa.RMinHash.digest_matrix_from_token_sets(shingle_sets, num_perm=NUM_PERM, seed=SEED)
-    return hashes, counts, np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(bodies), NUM_PERM)
+    """Tokens and shingles as UTF-8 bytes (rensa hashes bytes and str alike), SUB_CHUNK bodies at a time."""
+    hashes: list[str] = []
+    counts: list[int] = []
+    parts: list[np.ndarray] = []
+    for lo in range(0, len(bodies), SUB_CHUNK):
+        shingle_sets = []
+        for body in bodies[lo : lo + SUB_CHUNK]:
+            words = token_bytes(body)
+            hashes.append(hashlib.sha256(b" ".join(words)).hexdigest()[:32])
+            sh = _shingle_bytes(words)
+            counts.append(len(sh))
+            shingle_sets.append(sh or [b""])
+        matrix = rensa.RMinHash.digest_matrix_from_token_sets(shingle_sets, num_perm=NUM_PERM, seed=SEED)
+        parts.append(np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(shingle_sets), NUM_PERM))
+    signatures = np.concatenate(parts) if parts else np.zeros((0, NUM_PERM), np.uint32)
+    return hashes, np.array(counts, dtype=np.int32), signatures
+
+
+def _shingle_bytes(words: list[bytes]) -> list[bytes]:
+    """`shingles` of byte tokens."""
+    if len(words) < SHINGLE:
+        return [b" ".join(words)] if words else []
+    return list(set(map(b" ".join, zip(*(words[i:] for i in range(SHINGLE))))))
 
 
 def band_keys(signatures: np.ndarray, bands: int = BANDS) -> np.ndarray:

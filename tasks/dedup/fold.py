@@ -19,6 +19,10 @@ _FOLD_PAIRS = (
     ("\u00ad", ""),  # soft hyphen
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_NON_WORD = re.compile(r"\W", re.UNICODE)
+_ASCII = bytes(range(128))
+# ASCII bytes that are not word characters become spaces; bytes of multi-byte characters stay
+_SPACE_ASCII_NON_WORD = bytes(c if c >= 128 or chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(256))
 
 
 def _fold_marks(body: str) -> str:
@@ -57,6 +61,20 @@ def tokens(body: str) -> list[str]:
     return _TOKEN.findall(_fold_marks(body).casefold())  # whitespace never sits inside a \w+ token
 
 
+def token_bytes(body: str) -> list[bytes]:
+    """`tokens(body)`, UTF-8 encoded, in half the time: the regex becomes a byte translation and split.
+
+    Non-ASCII characters that are not word characters (°, £, combining marks...) are first
+    replaced by spaces, so every byte of a multi-byte character left belongs to a word.
+    """
+    text = _fold_marks(body).casefold()
+    if not text.isascii():
+        others = set(_NON_WORD.findall(text.encode("utf-8").translate(None, _ASCII).decode("utf-8")))
+        for char in others:
+            text = text.replace(char, " ")
+    return text.encode("utf-8").translate(_SPACE_ASCII_NON_WORD).split()
+
+
 def body_hash(body: str) -> str:
     """Exact-copy key: the same words in the same order, whatever the typography or wrapping."""
-    return hashlib.sha256(" ".join(tokens(body)).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(b" ".join(token_bytes(body))).hexdigest()[:32]
