@@ -13,7 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.dedup.cluster import Component, component_roots
-from tasks.dedup.fingerprint import fingerprint_bodies
+from tasks.dedup.fingerprint import BANDS, CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_bodies, fingerprint_chunks
 from tasks.dedup.match import METHODS, Edge, Matches, match_rows
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
 from tasks.normalize.urls import normalize_url
@@ -44,9 +44,21 @@ class DedupResult:
 def fingerprint_articles(articles: pa.Table, load_id: str, workers: int | None = None) -> pa.Table:
     """Fingerprints of each article body and canonical URL (the body only: no titles or footers).
 
-    workers: processes for large batches (see `fingerprint_bodies`)."""
-    hashes, counts, signatures, bands = fingerprint_bodies(articles.column("body").to_pylist(), workers)
-    return fingerprints_table(articles, hashes, counts, signatures, bands, load_id)
+    workers: processes for large batches (see `fingerprint_bodies`). Streamed CHUNK bodies at a
+    time (bodies as Python strings, signatures and band keys of one chunk at once), so a 1M-article
+    batch never holds every body as a str nor n x 128 temporaries.
+    """
+    n = articles.num_rows
+    if n == 0:
+        return fingerprints_table(articles, *fingerprint_bodies([], 1)[:3], np.zeros((0, BANDS), np.uint64), load_id)
+    workers = (default_workers() if workers is None else workers) if n >= PARALLEL_MIN else 1
+    body = articles.column("body")
+    starts = range(0, n, CHUNK)
+    chunks = (body.slice(lo, CHUNK).to_pylist() for lo in starts)
+    return pa.concat_tables([
+        fingerprints_table(articles.slice(lo, len(hashes)), hashes, counts, sigs, band_keys(sigs), load_id)
+        for lo, (hashes, counts, sigs) in zip(starts, fingerprint_chunks(chunks, workers))
+    ])
 
 
 def fingerprints_table(
