@@ -21,9 +21,9 @@ ROWS = NUM_PERM // BANDS
 SHINGLE = 4  # word 4-grams
 SEED = 1_201_712  # fixed: signatures stored in the warehouse must stay comparable across runs
 MIN_SHINGLES = 8  # below this a body is too short to call a near copy; only exact matching applies
-CHUNK = 4_096  # bodies sent to a worker at once (memory in flight: 2 chunks per worker)
+CHUNK = 1_024  # bodies sent to a worker at once: small enough to balance 2 workers on a 10k batch
 SUB_CHUNK = 256  # bodies whose token and shingle objects exist at once in a worker
-PARALLEL_MIN = 20_000  # below this, starting worker processes costs more than it saves
+PARALLEL_MIN = 4_096  # below this, spawning workers (~0.25 s) costs more than it saves (measured at 0.22 ms/body)
 
 
 @dataclass(frozen=True)
