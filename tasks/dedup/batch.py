@@ -199,7 +199,9 @@ def _ordered(table: pa.Table, keys: list[tuple[np.ndarray, np.ndarray | None]], 
     primary = np.concatenate([k for k, _ in keys])
     secondary = np.concatenate([s if s is not None else np.zeros(len(k), np.int64) for k, s in keys])
     order = np.lexsort((np.arange(len(primary)), secondary, primary))
-    table = table.take(order).append_column("load_id", pa.repeat(pa.scalar(load_id, pa.string()), table.num_rows))
+    if np.any(order[1:] < order[:-1]):  # rows of new-only components come in order already: no copy then
+        table = table.take(order)
+    table = table.append_column("load_id", pa.repeat(pa.scalar(load_id, pa.string()), table.num_rows))
     return table.select(schema.names).cast(schema).combine_chunks()
 
 

@@ -162,7 +162,10 @@ def merge_new_components(metas: pa.Table, comp: np.ndarray, edges: tuple[np.ndar
         method_code, member_score = comp_code[comp], comp_score[comp]
         method_code[ends[best]], member_score[ends[best]] = codes[best], scores[best]
     method_code[canonical], member_score[canonical] = 3, 1.0
-    story_ids = pa.array([new_story_id([a]) for a in ids.take(starts).to_pylist()], pa.string())
+    story_ids = pa.concat_arrays([  # named by their smallest member, a slice at a time (no 700k str list)
+        pa.array([new_story_id([a]) for a in ids.take(starts[lo : lo + 65_536]).to_pylist()], pa.string())
+        for lo in range(0, len(starts), 65_536)
+    ] or [pa.array([], pa.string())])
     members = pa.table({
         "article_id": ids, "story_id": story_ids.take(comp),
         "method": _MEMBER_METHODS.take(pa.array(method_code)), "score": pa.array(member_score, pa.float64()),
