@@ -94,14 +94,27 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def run(articles: pa.Table, mode: str, max_windows: int) -> dict:
     timings = StepTimes()
     load_before = os.getloadavg()[0]
+    busy_before = _machine_busy_seconds()
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
     tables = enrich_articles(articles, "bench", parallel=mode, workers=2, max_windows=max_windows, timings=timings)
     elapsed = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before
+    busy_after = _machine_busy_seconds()
+    others = None if busy_before is None or busy_after is None else max(0.0, busy_after - busy_before - cpu)
     n = articles.num_rows
     main_ms = 1000 * sum(v for k, v in timings.cpu_seconds.items() if k != "embeddings") / n
     embed_ms = 1000 * timings.cpu_seconds.get("embeddings", 0.0) / n
@@ -121,6 +134,9 @@ def run(articles: pa.Table, mode: str, max_windows: int) -> dict:
         # threads mode: each thread on its own idle core, the slower one sets the pace.
         "two_core_bound_articles_per_s": round(1000 / max(main_ms, embed_ms), 1) if mode == "threads" else None,
         "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        # Cores other processes kept busy during the run, on average: the wall-clock rate
+        # above had only what they left.
+        "other_processes_cores_busy": None if others is None else round(others / elapsed, 2),
         "step_seconds": {k: round(v, 2) for k, v in timings.seconds.items()},
         "step_articles_per_s": {k: round(n / v, 1) for k, v in timings.seconds.items() if v > 0},
         "step_cpu_ms_per_article": {k: round(1000 * v / n, 1) for k, v in timings.cpu_seconds.items()},
