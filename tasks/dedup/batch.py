@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.dedup.cluster import Component, component_roots
 from tasks.dedup.fingerprint import BANDS, CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_bodies, fingerprint_chunks
-from tasks.dedup.match import METHODS, Edge, Matches, match_rows
+from tasks.dedup.match import METHODS, Edge, Matches, match_rows, sorted_unique
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
 from tasks.normalize.urls import normalize_url
 from warehouse.schemas import FINGERPRINTS, STORIES, STORY_MEMBERS
@@ -111,7 +111,7 @@ def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredCont
     edges = EdgeList(matches, ids)
 
     # nodes: the new articles, both ends of every edge, every stored member of a story an edge touches
-    ends = np.unique(np.concatenate([matches.a, matches.b]))
+    ends = sorted_unique(np.concatenate([matches.a, matches.b]))
     end_ids = ids.take(ends)
     story_articles: dict[str, list[str]] = {}
     if stored.members:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.cluster import Component, new_story_id
-from tasks.dedup.match import METHOD_RANK, METHODS
+from tasks.dedup.match import METHOD_RANK, METHODS, sorted_unique
 
 _EARLIEST_CREDIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
 TIMESTAMP = pa.timestamp("us", tz="UTC")  # the warehouse's TS
@@ -176,7 +176,7 @@ def merge_new_components(metas: pa.Table, comp: np.ndarray, edges: tuple[np.ndar
     dates = np.minimum.reduceat(np.where(credible, published, _NEVER), starts) if m else np.zeros(0, np.int64)
     first_seen = np.minimum.reduceat(fetched, starts) if m else np.zeros(0, np.int64)
     source_codes = np.asarray(source.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-    distinct = np.unique(comp * (int(source_codes.max(initial=0)) + 2) + source_codes + 1)
+    distinct = sorted_unique(comp * (int(source_codes.max(initial=0)) + 2) + source_codes + 1)
     stories = pa.table({
         "story_id": story_ids,
         "canonical_article_id": ids.take(canonical),
