@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +55,7 @@ def fingerprint_articles(articles: pa.Table, load_id: str, workers: int | None =
     workers = (default_workers() if workers is None else workers) if n >= PARALLEL_MIN else 1
     body = articles.column("body")
     starts = range(0, n, CHUNK)
-    chunks = (body.slice(lo, CHUNK).to_pylist() for lo in starts)
+    chunks = (body.slice(lo, CHUNK).combine_chunks() for lo in starts)  # Arrow to the workers: pickled as buffers
     return pa.concat_tables([
         fingerprints_table(articles.slice(lo, len(hashes)), hashes, counts, sigs, band_keys(sigs), load_id)
         for lo, (hashes, counts, sigs) in zip(starts, fingerprint_chunks(chunks, workers))
@@ -80,6 +81,7 @@ def fingerprints_table(
     )
 
 
+@functools.lru_cache(maxsize=16_384)  # copies of a story often share their canonical URL, and arrive near each other
 def url_key(url: str | None) -> str | None:
     """Scheme-less normalized URL; None for a site root, which many pages claim as canonical."""
     normalized = normalize_url(url)

@@ -65,9 +65,9 @@ def default_workers() -> int:
 
 
 def fingerprint_chunks(
-    chunks: Iterable[list[str]], workers: int = 1
+    chunks: Iterable, workers: int = 1
 ) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
-    """(body_hashes, shingle_counts, minhash) of each chunk of bodies, in order.
+    """(body_hashes, shingle_counts, minhash) of each chunk of bodies (list of str or Arrow string array), in order.
 
     workers > 1 spreads chunks over that many spawned processes (tokenizing is pure Python, so
     threads would not help) with at most two chunks per worker in flight, so a stream of any
@@ -87,8 +87,13 @@ def fingerprint_chunks(
             yield pending.popleft().result()
 
 
-def _fingerprint_chunk(bodies: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Tokens and shingles as UTF-8 bytes (rensa hashes bytes and str alike), SUB_CHUNK bodies at a time."""
+def _fingerprint_chunk(bodies) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Tokens and shingles as UTF-8 bytes (rensa hashes bytes and str alike), SUB_CHUNK bodies at a time.
+
+    bodies: a list of str, or an Arrow string array (which crosses to a worker as a few buffers,
+    cheaper to pickle than a list of str)."""
+    if not isinstance(bodies, list):
+        bodies = bodies.to_pylist()
     hashes: list[str] = []
     counts: list[int] = []
     parts: list[np.ndarray] = []
