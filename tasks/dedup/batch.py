@@ -108,7 +108,7 @@ def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredCont
     fps = pa.concat_tables([new_fps.select(stored.candidates.column_names), stored.candidates]) if stored.candidates.num_rows else new_fps
     ids = fps.column("article_id")
     new_ids = new_articles.column("article_id")
-    is_new = np.asarray(pc.is_in(ids, value_set=pc.unique(new_ids)).to_numpy(zero_copy_only=False), dtype=bool)
+    is_new = np.asarray(pc.is_in(ids, value_set=pc.unique(new_ids).cast(ids.type)).to_numpy(zero_copy_only=False), dtype=bool)
     matches = match_rows(fps, is_new)
     edges = EdgeList(matches, ids)
 
