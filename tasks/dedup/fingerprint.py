@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
+from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import rensa
 
-from tasks.dedup.fold import token_bytes
+from tasks.dedup.worker import NUM_PERM, SEED, SHINGLE, SUB_CHUNK, fingerprint_chunk  # noqa: F401 (re-exported)
 
-NUM_PERM = 128
 BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~ 0.87
 ROWS = NUM_PERM // BANDS
-SHINGLE = 4  # word 4-grams
-SEED = 1_201_712  # fixed: signatures stored in the warehouse must stay comparable across runs
 MIN_SHINGLES = 8  # below this a body is too short to call a near copy; only exact matching applies
 CHUNK = 1_024  # bodies sent to a worker at once: small enough to balance 2 workers on a 10k batch
-SUB_CHUNK = 256  # bodies whose token and shingle objects exist at once in a worker
 PARALLEL_MIN = 4_096  # below this, spawning workers (~0.25 s) costs more than it saves (measured at 0.22 ms/body)
 
 
@@ -80,42 +75,21 @@ def fingerprint_chunks(
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_fingerprint_chunk, chunk))
+            pending.append(pool.submit(fingerprint_chunk, chunk))  # tasks.dedup.worker: no numpy to import
             if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+                yield _as_arrays(pending.popleft().result())
         while pending:
-            yield pending.popleft().result()
+            yield _as_arrays(pending.popleft().result())
 
 
 def _fingerprint_chunk(bodies) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Tokens and shingles as UTF-8 bytes (rensa hashes bytes and str alike), SUB_CHUNK bodies at a time.
-
-    bodies: a list of str, or an Arrow string array (which crosses to a worker as a few buffers,
-    cheaper to pickle than a list of str)."""
-    if not isinstance(bodies, list):
-        bodies = bodies.to_pylist()
-    hashes: list[str] = []
-    counts: list[int] = []
-    parts: list[np.ndarray] = []
-    for lo in range(0, len(bodies), SUB_CHUNK):
-        shingle_sets = []
-        for body in bodies[lo : lo + SUB_CHUNK]:
-            words = token_bytes(body)
-            hashes.append(hashlib.sha256(b" ".join(words)).hexdigest()[:32])
-            sh = _shingle_bytes(words)
-            counts.append(len(sh))
-            shingle_sets.append(sh or [b""])
-        matrix = rensa.RMinHash.digest_matrix_from_token_sets(shingle_sets, num_perm=NUM_PERM, seed=SEED)
-        parts.append(np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(shingle_sets), NUM_PERM))
-    signatures = np.concatenate(parts) if parts else np.zeros((0, NUM_PERM), np.uint32)
-    return hashes, np.array(counts, dtype=np.int32), signatures
+    return _as_arrays(fingerprint_chunk(bodies))
 
 
-def _shingle_bytes(words: list[bytes]) -> list[bytes]:
-    """`shingles` of byte tokens."""
-    if len(words) < SHINGLE:
-        return [b" ".join(words)] if words else []
-    return list(set(map(b" ".join, zip(*(words[i:] for i in range(SHINGLE))))))
+def _as_arrays(result: tuple[list[str], array, array]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    hashes, counts, signatures = result
+    return (hashes, np.frombuffer(counts, np.int32).copy(),
+            np.frombuffer(signatures, np.uint32).reshape(len(hashes), NUM_PERM).copy())
 
 
 def band_keys(signatures: np.ndarray, bands: int = BANDS) -> np.ndarray:
