@@ -53,6 +53,7 @@ from benchmarks.dedup_corpus import (  # noqa: E402
 )
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+VERSION = 2  # bump when what the generator writes changes: cached corpora are named by it (2: one language a story)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 _TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "'": "’"})  # as copy-paste swaps them
 COPY_KINDS = ("exact", "typography", "markdown", "wire", "correction", "rewrap")

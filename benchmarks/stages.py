@@ -33,7 +33,7 @@ OUT = Path(os.environ.get("NEWSFLOW_BENCH_CACHE") or Path(__file__).resolve().pa
 
 def body_corpus(n: int, dup_rate: float, seed: int) -> Path:
     """Synthetic normalized bodies as Parquet under benchmarks/out (generated once, then reused)."""
-    path = OUT / f"corpus-bodies-{n}-{dup_rate}-{seed}.parquet"
+    path = OUT / f"corpus-bodies-v{corpus.VERSION}-{n}-{dup_rate}-{seed}.parquet"
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
