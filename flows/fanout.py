@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.enrich.stage import enrich_task
+from tasks.arrow_slices import compact_slice
 from tasks.normalize.batch import NormalizeResult, normalize_task
 
 
@@ -24,7 +25,7 @@ def normalize_batches(documents: pa.Table, load_id: str, batch_rows: int | None)
     slices = _slices(documents.num_rows, batch_rows)
     if len(slices) <= 1:
         return run_task(normalize_task, documents, load_id)
-    futures = [normalize_task.submit(documents.slice(start, length), load_id) for start, length in slices]
+    futures = [normalize_task.submit(compact_slice(documents, start, length), load_id) for start, length in slices]
     parts = [f.result() for f in futures]
     return NormalizeResult(
         articles=pa.concat_tables([p.articles for p in parts], promote_options="permissive"),

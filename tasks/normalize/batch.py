@@ -17,6 +17,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.arrow_slices import compact_slice
 from tasks.normalize.documents import NormalizeResult, normalize_serial
 
 PARALLEL_MIN = 2_000  # documents: below this, starting worker processes costs more than it saves
@@ -55,7 +56,7 @@ def _parallel(documents: pa.Table, load_id: str, workers: int) -> Iterator[Norma
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque = deque()
         for start in range(0, documents.num_rows, CHUNK):
-            pending.append(pool.submit(normalize_serial, documents.slice(start, CHUNK), load_id))
+            pending.append(pool.submit(normalize_serial, compact_slice(documents, start, CHUNK), load_id))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
