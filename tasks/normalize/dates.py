@@ -35,14 +35,42 @@ def find_date(text: str) -> datetime | None:
     return None
 
 
+_MONTH_NUMBER = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_MONTH_DAY_YEAR = re.compile(rf"({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.I)
+_DAY_MONTH_YEAR = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+(\d{{4}})", re.I)
+
+
+def _plain_date(value: str) -> datetime | None:
+    """The date-only forms `_DATE_PATTERNS` find, parsed without dateutil (~40x cheaper); None for
+    anything else (times, zones, unknown words), which dateutil then reads."""
+    try:
+        if match := _ISO_DAY.fullmatch(value):
+            return datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=timezone.utc)
+        if match := _MONTH_DAY_YEAR.fullmatch(value):
+            month, day, year = match.group(1), match.group(2), match.group(3)
+        elif match := _DAY_MONTH_YEAR.fullmatch(value):
+            day, month, year = match.group(1), match.group(2), match.group(3)
+        elif match := _DOTTED.fullmatch(value):
+            return datetime(int(match.group(3)), int(match.group(2)), int(match.group(1)), tzinfo=timezone.utc)
+        else:
+            return None
+        return datetime(int(year), _MONTH_NUMBER[month[:3].lower()], int(day), tzinfo=timezone.utc)
+    except ValueError:
+        return None  # no such day: dateutil decides (and refuses it too)
+
+
 def parse_date(value: str) -> datetime | None:
     """Parse one date string; day-first for dotted dates; None when it is not a plausible date."""
     value = value.strip()
-    dayfirst = bool(re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", value))
-    try:
-        parsed = dateutil_parser.parse(value, dayfirst=dayfirst, fuzzy=False)
-    except (ValueError, OverflowError):
-        return None
+    parsed = _plain_date(value)
+    if parsed is None:
+        try:
+            parsed = dateutil_parser.parse(value, dayfirst=bool(_DOTTED.fullmatch(value)), fuzzy=False)
+        except (ValueError, OverflowError):
+            return None
     if not 1990 <= parsed.year <= 2100:
         return None
     if parsed.tzinfo is None:

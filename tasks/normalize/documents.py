@@ -42,14 +42,15 @@ def article_id(document_id: str, index: int = 0) -> str:
 
 def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
     """Every article a document holds (one, or one per JSON record); failures come back as RejectError."""
-    return [item if isinstance(item, RejectError) else storable(item) for item in _parse_document(content, uri)]
+    return _parse_document(content, uri)
 
 
 def storable(value):
     """`value` with lone surrogates replaced by U+FFFD, so every string can be written as UTF-8.
 
-    Decoded bytes never hold them, but JSON does: a "\\ud800" escape in a record or a page's
-    JSON-LD would otherwise fail the whole batch when it becomes an Arrow table.
+    Decoded bytes never hold them (strict codecs), but JSON does: a "\\ud800" escape in a record
+    or a page's JSON-LD would otherwise fail the whole batch when it becomes an Arrow table. So
+    only articles read through JSON (records, HTML pages with JSON-LD) pass through here.
     """
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
@@ -78,7 +79,7 @@ def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | Rej
                 out.append(RejectError("bad-json", error))
                 continue
             try:
-                out.append(parse_record(record))
+                out.append(storable(parse_record(record)))
             except RejectError as exc:
                 exc.detail = f"record {index}: {exc.detail}"
                 out.append(exc)
@@ -88,7 +89,7 @@ def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | Rej
     if fmt == "html":
         from tasks.normalize.html import parse_html  # trafilatura is heavy: import on first HTML page
 
-        return [parse_html(text, uri)]
+        return [storable(parse_html(text, uri))]  # its JSON-LD may hold "\\ud800" escapes
     if fmt == "markdown":
         return [parse_markdown(text)]
     return [parse_plaintext(text)]

@@ -17,6 +17,7 @@ _LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)"
 _AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]+)>")
 _EMPHASIS = re.compile(r"(\*\*|__)(?P<t>.+?)\1|(?<![\w*])\*(?P<i>[^*\s][^*]*?)\*(?!\w)")
 _LIST_OR_QUOTE = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s?)")
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def parse_markdown(text: str) -> ParsedArticle:
@@ -63,8 +64,13 @@ def _inline_to_text(raw: str, links: list[Link]) -> str:
             links.append(Link(url=match.group("url"), text=match.group("text"), kind="inline"))
         return match.group("text")
 
-    text = _LINK.sub(link, raw)
-    text = _AUTOLINK.sub(lambda m: m.group("url"), text)
-    for _ in range(2):  # nested emphasis such as ***x***
-        text = _EMPHASIS.sub(lambda m: m.group("t") or m.group("i") or "", text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    # Each substitution only where its marker occurs: most paragraphs of a scrape are plain prose.
+    text = _LINK.sub(link, raw) if "](" in raw else raw
+    if "<http" in text:
+        text = _AUTOLINK.sub(lambda m: m.group("url"), text)
+    if "*" in text or "__" in text:
+        for _ in range(2):  # nested emphasis such as ***x***
+            text = _EMPHASIS.sub(lambda m: m.group("t") or m.group("i") or "", text)
+    if "  " in text or "\t" in text:
+        text = _BLANKS.sub(" ", text)
+    return text.strip()
