@@ -37,6 +37,7 @@ def find_date(text: str) -> datetime | None:
 
 _MONTH_NUMBER = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")  # then seconds, fraction, zone: fromisoformat
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _MONTH_DAY_YEAR = re.compile(rf"({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.I)
@@ -47,6 +48,9 @@ def _plain_date(value: str) -> datetime | None:
     """The date-only forms `_DATE_PATTERNS` find, parsed without dateutil (~40x cheaper); None for
     anything else (times, zones, unknown words), which dateutil then reads."""
     try:
+        if _ISO_TIME.match(value):
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
         if match := _ISO_DAY.fullmatch(value):
             return datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=timezone.utc)
         if match := _MONTH_DAY_YEAR.fullmatch(value):

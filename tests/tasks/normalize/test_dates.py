@@ -31,10 +31,23 @@ def test_iso_and_dotted_days_read_as_dateutil_reads_them():
         assert _plain_date(f"{d}.{m}.{y}") == _dateutil(f"{d}.{m}.{y}", dayfirst=True)
 
 
+def test_iso_datetimes_read_as_dateutil_reads_them():
+    for value in ("2017-12-11T10:05:00+03:00", "2017-12-11T10:05:00Z", "2017-12-11 10:05", "2017-12-11T10:05:00.123456-05:30",
+                  "2024-02-29T23:59:59+0100", "2024-01-01T00:00:00.5Z"):
+        fast = _plain_date(value)
+        assert fast is not None and fast == _dateutil_keeping_zone(value), value
+
+
+def _dateutil_keeping_zone(value: str) -> datetime:
+    parsed = dateutil_parser.parse(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 def test_other_forms_are_left_to_dateutil():
-    for value in ("2017-12-11T10:05:00+03:00", "December 11, 2017, 10:05 am", "2017/12/11", "2017-W50-1", "Smarch 11, 2017"):
+    for value in ("December 11, 2017, 10:05 am", "2017/12/11", "2017-W50-1", "Smarch 11, 2017"):
         assert _plain_date(value) is None
     assert parse_date("2017-12-11T10:05:00+03:00").utcoffset().total_seconds() == 3 * 3600
+    assert parse_date("2017-12-11T10:05:00 Moscow time") is None  # neither reader accepts it
     assert parse_date("December 11, 2017, 10:05 am") == datetime(2017, 12, 11, 10, 5, tzinfo=timezone.utc)
 
 
