@@ -34,8 +34,13 @@ def detect_format(text: str) -> str:
         return "xml"
     if len(_HTML_TAGS.findall(head)) >= 5:
         return "html"
-    signals = sum(1 for pattern in _MD_SIGNALS if pattern.search(text[:200_000]))
-    return "markdown" if signals >= 2 else "plaintext"
+    sample = text[:200_000]
+    signals = 0
+    for pattern in _MD_SIGNALS:
+        signals += pattern.search(sample) is not None
+        if signals == 2:
+            return "markdown"
+    return "plaintext"
 
 
 def _json_kind(text: str) -> str | None:

@@ -14,6 +14,8 @@ from tasks.normalize.urls import find_urls, is_url_line
 
 _TERMINAL = tuple('.!?:;"”’\')»…')
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
+# a text where no line matches this has no page-number line (it may match more, never less)
+_PAGE_NUMBER_LINE = re.compile(_PAGE_NUMBER.pattern, re.I | re.M)
 _HYPHEN_BREAK = re.compile(r"([^\W\d_]{2,})-$")  # letters of any script: Cyrillic PDFs hyphenate too
 _LETTERS = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"\b[^\W\d_]+-[^\W\d_]+\b")
@@ -81,6 +83,8 @@ def running_lines(text: str, edge: int = 2) -> set[str]:
     repeated inside pages (recipe steps, interview questions, a wrapped line of a repeated list
     item) is the article's own text, however often it recurs.
     """
+    if "\f" not in text and not _PAGE_NUMBER_LINE.search(text):
+        return set()  # one page: nothing runs across pages (the common case, found by one scan)
     pages: list[list[str]] = [[]]
     for line in text.split("\n"):
         for k, part in enumerate(line.split("\f")):

@@ -50,5 +50,7 @@ def find_urls(text: str) -> list[str]:
 
 def is_url_line(line: str) -> bool:
     """A line that holds nothing but URLs (an injected link block)."""
+    if "://" not in line:  # every URL _URL_RE accepts has one: most lines are spared the split
+        return False
     stripped = line.strip().strip("<>")
     return bool(stripped) and all(_URL_RE.fullmatch(tok.strip("<>")) for tok in stripped.split())
