@@ -1,7 +1,12 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 import pyarrow as pa
 import pytest
 
+from tasks.enrich import batch
 from tasks.enrich.batch import StepTimes, enrich_articles
+from tasks.enrich.embeddings import embed_texts
 from warehouse import schemas
 
 FRENCH = ("Le président russe Vladimir Poutine a ordonné lundi le retrait des troupes russes de Syrie, "
@@ -82,3 +87,14 @@ def test_spawn_pool_gives_the_same_rows(enriched, seed_body, seed_body_plain):
         assert pooled[name].sort_by([(k, "ascending") for k in key]).equals(
             tables[name].sort_by([(k, "ascending") for k in key])
         ), name
+
+
+def test_shared_embedding_queue_gives_the_vectors_of_one_call(monkeypatch, seed_body, seed_body_plain):
+    monkeypatch.setattr(batch, "EMBED_CHUNK", 1)
+    texts = [seed_body, "Short one.", "", seed_body_plain, seed_body[:500], "Moscow."]
+    queue = batch._EmbedQueue(texts, 1, 8)
+    with ThreadPoolExecutor(1) as pool:
+        job = pool.submit(queue.drain)
+        queue.drain()
+        job.result()
+    assert np.array_equal(queue.vectors, embed_texts(texts, 1, 8))
