@@ -1,18 +1,21 @@
 """Benchmark enrich_articles on N articles built from the seed bodies; prints a JSON report.
 
     .venv/bin/python benchmarks/bench_enrich.py --n 200 [--mode threads|serial|processes|all]
-                                                [--max-windows 8] [--graphs]
+                                                [--max-windows 8] [--graphs] [--keywords]
 
 Articles are variants of the two seed stories: paragraphs dropped and reordered, names and
 places swapped, so every body differs. Model loading is timed apart from the run (a pipeline
 process loads once and enriches many batches). Peak RSS comes from resource.getrusage.
 
 Other processes on the machine slow the wall clock, not the CPU seconds: each run also gives
-the CPU milliseconds per article of the two threads of "threads" mode (the main thread's steps
-and the embedding thread) and the rate two idle cores would reach if each thread had one
+the CPU milliseconds per article of the two threads of "threads" mode (the main thread's steps,
+with the embedding chunks it takes once they are done, `embeddings_main`; and the embedding
+thread) and the rate two idle cores would reach if each thread had one
 (`two_core_bound_articles_per_s`, a ceiling computed from CPU time, not a measurement).
 `--graphs` adds the embedding alone on one thread, shipped ONNX graph against the lean int8
-graph the enrichment runs (tasks/enrich/minilm_graph.py), measured side by side.
+graph the enrichment runs (tasks/enrich/minilm_graph.py), measured side by side. `--keywords`
+adds YAKE alone, compiled (yake-rust, what the enrichment runs) against python `yake`: CPU ms
+per article and how many of the 10 keywords the two have in common.
 """
 
 from __future__ import annotations
@@ -160,12 +163,40 @@ def compare_graphs(articles: pa.Table, max_windows: int) -> dict:
     return out
 
 
+def compare_keywords(articles: pa.Table) -> dict:
+    """YAKE CPU ms per article, compiled against python yake, and the keywords they share."""
+    from tasks.enrich import keywords
+    from tasks.enrich.textmap import clean_text
+
+    texts = [clean_text(body).text for body in articles.column("body").to_pylist()]
+    compiled = keywords._candidates
+
+    def python_yake(text: str, language: str, n: int) -> list[tuple[str, float]]:
+        return [(k, float(s)) for k, s in keywords._python_extractor(language, n).extract_keywords(text)]
+
+    out, found = {}, {}
+    for name, candidates in (("yake_rust", compiled), ("python_yake", python_yake)):
+        keywords._candidates = candidates
+        try:
+            extract_keywords(texts[0])  # warm up
+            cpu = time.thread_time()
+            found[name] = [{k.casefold() for k, _ in extract_keywords(text)} for text in texts]
+            out[name] = {"cpu_ms_per_article": round(1000 * (time.thread_time() - cpu) / len(texts), 2)}
+        finally:
+            keywords._candidates = compiled
+    shared = [len(a & b) for a, b in zip(found["yake_rust"], found["python_yake"])]
+    out["speedup"] = round(out["python_yake"]["cpu_ms_per_article"] / out["yake_rust"]["cpu_ms_per_article"], 1)
+    out["mean_keywords_in_common_of_10"] = round(sum(shared) / len(shared), 2)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--mode", default="threads", choices=["threads", "serial", "processes", "all"])
     parser.add_argument("--max-windows", type=int, default=MAX_WINDOWS)
     parser.add_argument("--graphs", action="store_true", help="also compare the embedding graphs")
+    parser.add_argument("--keywords", action="store_true", help="also compare yake-rust with python yake")
     args = parser.parse_args()
     articles = build_articles(args.n)
     body_chars = sum(len(b) for b in articles.column("body").to_pylist()) / args.n
@@ -183,6 +214,8 @@ def main() -> None:
         report["runs"].append(run(articles, mode, args.max_windows))
     if args.graphs:
         report["embedding_graphs_one_thread"] = compare_graphs(articles, args.max_windows)
+    if args.keywords:
+        report["keywords_one_thread"] = compare_keywords(articles)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     report["peak_rss_children_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     print(json.dumps(report, indent=2))
