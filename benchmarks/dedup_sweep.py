@@ -19,7 +19,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.dedup.batch import _list_array  # noqa: E402
+from tasks.dedup.fingerprint import list_array  # noqa: E402
 from tasks.dedup.fingerprint import BANDS, MIN_SHINGLES, band_keys  # noqa: E402
 from tasks.dedup.match import CONTAINMENT_MIN, JACCARD_MIN  # noqa: E402
 from tasks.evaluate.dedup import Prepared, load_folder, predict_with_thresholds, score  # noqa: E402
@@ -44,7 +44,7 @@ def threshold_sweep(prep: Prepared) -> list[dict]:
 def _with_bands(fps: pa.Table, bands: int) -> pa.Table:
     sigs = np.asarray(fps.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)).astype(np.uint32)
     keys = band_keys(sigs.reshape(fps.num_rows, -1), bands)
-    return fps.set_column(fps.schema.get_field_index("bands"), "bands", _list_array(keys.view(np.int64), fps.num_rows))
+    return fps.set_column(fps.schema.get_field_index("bands"), "bands", list_array(keys.view(np.int64), fps.num_rows))
 
 
 def band_sweep(prep: Prepared) -> list[dict]:

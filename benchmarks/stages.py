@@ -157,8 +157,8 @@ def section_dedup(n: int, dup_rate: float, seed: int, reference_max: int, lookup
     the stored-fingerprint lookup of a 1,000-article run against them, and datasketch on the same bodies."""
     import pyarrow.compute as pc
 
-    from tasks.dedup.batch import META_COLUMNS, StoredContext, dedup_articles, fingerprints_table
-    from tasks.dedup.fingerprint import CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_chunks
+    from tasks.dedup.batch import META_COLUMNS, StoredContext, dedup_articles
+    from tasks.dedup.fingerprint import CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_chunks, fingerprints_table
 
     with timed() as tg:
         path = body_corpus(n, dup_rate, seed)

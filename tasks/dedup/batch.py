@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,11 +13,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.dedup.cluster import Component, component_roots
-from tasks.dedup.fingerprint import BANDS, CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_bodies, fingerprint_chunks
+from tasks.dedup.fingerprint import (
+    BANDS, CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_bodies, fingerprint_chunks, fingerprints_table,
+)
 from tasks.dedup.match import METHODS, Edge, Matches, match_rows, sorted_unique
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
-from tasks.normalize.urls import normalize_url
-from warehouse.schemas import FINGERPRINTS, STORIES, STORY_MEMBERS
+from warehouse.schemas import STORIES, STORY_MEMBERS
 
 META_COLUMNS = ["article_id", "title", "published_at", "canonical_url", "word_count", "source", "fetched_at"]
 
@@ -60,41 +60,6 @@ def fingerprint_articles(articles: pa.Table, load_id: str, workers: int | None =
         fingerprints_table(articles.slice(lo, len(hashes)), hashes, counts, sigs, band_keys(sigs), load_id)
         for lo, (hashes, counts, sigs) in zip(starts, fingerprint_chunks(chunks, workers))
     ])
-
-
-def fingerprints_table(
-    articles: pa.Table, hashes: list[str], counts: np.ndarray, signatures: np.ndarray, bands: np.ndarray, load_id: str
-) -> pa.Table:
-    """The FINGERPRINTS rows of `articles` (article_id, canonical_url) from computed fingerprints."""
-    n = articles.num_rows
-    return pa.table(
-        {
-            "article_id": articles.column("article_id"),
-            "body_hash": pa.array(hashes, pa.string()),
-            "url_key": pa.array([url_key(u) for u in articles.column("canonical_url").to_pylist()], pa.string()),
-            "shingle_count": pa.array(counts, pa.int32()),
-            "minhash": _list_array(signatures.astype(np.int64), n),
-            "bands": _list_array(bands.view(np.int64), n),
-            "load_id": pa.array([load_id] * n, pa.string()),
-        },
-        schema=FINGERPRINTS.schema,
-    )
-
-
-@functools.lru_cache(maxsize=16_384)  # copies of a story often share their canonical URL, and arrive near each other
-def url_key(url: str | None) -> str | None:
-    """Scheme-less normalized URL; None for a site root, which many pages claim as canonical."""
-    normalized = normalize_url(url)
-    if not normalized:
-        return None
-    key = normalized.split("://", 1)[1]
-    return key if "/" in key.strip("/") else None
-
-
-def _list_array(matrix: np.ndarray, n: int) -> pa.Array:
-    width = matrix.shape[1] if matrix.ndim == 2 and n else 0
-    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * width)
-    return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.int64()))
 
 
 def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredContext, now: datetime, load_id: str) -> DedupResult:

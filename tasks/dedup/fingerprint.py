@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from array import array
@@ -11,8 +12,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from tasks.dedup.worker import NUM_PERM, SEED, SHINGLE, SUB_CHUNK, fingerprint_chunk  # noqa: F401 (re-exported)
+from tasks.normalize.urls import normalize_url
+from warehouse.schemas import FINGERPRINTS
 
 BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~ 0.87
 ROWS = NUM_PERM // BANDS
@@ -116,3 +120,39 @@ def containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> 
     """|A∩B| / min(|A|,|B|) from Jaccard and set sizes: how much of the shorter copy the longer holds."""
     inter = jaccard * (size_a + size_b) / (1.0 + jaccard)
     return np.minimum(inter / np.maximum(np.minimum(size_a, size_b), 1), 1.0)
+
+
+def fingerprints_table(
+    articles: pa.Table, hashes: list[str], counts: np.ndarray, signatures: np.ndarray, bands: np.ndarray, load_id: str
+) -> pa.Table:
+    """The FINGERPRINTS rows of `articles` (article_id, canonical_url) from computed fingerprints."""
+    n = articles.num_rows
+    return pa.table(
+        {
+            "article_id": articles.column("article_id"),
+            "body_hash": pa.array(hashes, pa.string()),
+            "url_key": pa.array([url_key(u) for u in articles.column("canonical_url").to_pylist()], pa.string()),
+            "shingle_count": pa.array(counts, pa.int32()),
+            "minhash": list_array(signatures.astype(np.int64), n),
+            "bands": list_array(bands.view(np.int64), n),
+            "load_id": pa.array([load_id] * n, pa.string()),
+        },
+        schema=FINGERPRINTS.schema,
+    )
+
+
+@functools.lru_cache(maxsize=16_384)  # copies of a story often share their canonical URL, and arrive near each other
+def url_key(url: str | None) -> str | None:
+    """Scheme-less normalized URL; None for a site root, which many pages claim as canonical."""
+    normalized = normalize_url(url)
+    if not normalized:
+        return None
+    key = normalized.split("://", 1)[1]
+    return key if "/" in key.strip("/") else None
+
+
+def list_array(matrix: np.ndarray, n: int) -> pa.Array:
+    """Rows of an (n, width) matrix as an Arrow list<int64> array."""
+    width = matrix.shape[1] if matrix.ndim == 2 and n else 0
+    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * width)
+    return pa.ListArray.from_arrays(offsets, pa.array(matrix.reshape(-1), pa.int64()))
