@@ -27,9 +27,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-FULL = {"sizes": [10_000, 100_000, 1_000_000], "normalize": 5_000, "html": 1_000, "text_pipeline": 5_000,
+FULL = {"sizes": [10_000, 100_000, 1_000_000], "normalize": 5_000, "html": 1_000, "text_pipeline": [10_000, 100_000],
         "flow": 10_000, "entities": 1_000_000, "reference_max": 10_000}
-QUICK = {"sizes": [2_000, 20_000], "normalize": 300, "html": 100, "text_pipeline": 500,
+QUICK = {"sizes": [2_000, 20_000], "normalize": 300, "html": 100, "text_pipeline": [500, 5_000],
          "flow": 300, "entities": 100_000, "reference_max": 20_000}
 
 
@@ -71,7 +71,8 @@ def build_report(cfg: dict, sections: list[str], dup_rate: float, seed: int, log
     if "normalize" in sections:
         plan.append(("normalize", "normalize", {"n": cfg["normalize"], "html_n": cfg["html"]}))
     if "text_pipeline" in sections:
-        plan.append(("text_pipeline", "text_pipeline", {"n": cfg["text_pipeline"]}))
+        for n in cfg["text_pipeline"]:
+            plan.append((f"text_pipeline_{n}", "text_pipeline", {"n": n}))
     if "dedup" in sections:
         for n in cfg["sizes"]:
             plan.append((f"dedup_{n}", "dedup", {"n": n, "dup_rate": dup_rate, "seed": seed,
@@ -96,11 +97,11 @@ def build_report(cfg: dict, sections: list[str], dup_rate: float, seed: int, log
 def summarize(report: dict) -> dict:
     """The figures the targets are stated in, pulled out of the sections."""
     s: dict = {}
-    tp = report.get("text_pipeline", {})
-    if "normalize_plus_dedup" in tp:
-        s["text_normalize_plus_dedup_docs_per_s"] = tp["normalize_plus_dedup"]["docs_per_s"]
-        s["text_normalize_plus_dedup_ratio_vs_datasketch"] = tp["ratio_vs_reference"]
-        s["dedup_ratio_vs_datasketch"] = tp["dedup_ratio_vs_reference"]
+    texts = {k: v for k, v in report.items() if k.startswith("text_pipeline_") and "normalize_plus_dedup" in v}
+    if texts:
+        s["text_normalize_plus_dedup_docs_per_s"] = {k: v["normalize_plus_dedup"]["docs_per_s"] for k, v in texts.items()}
+        s["text_normalize_plus_dedup_ratio_vs_datasketch"] = {k: v["ratio_vs_reference"] for k, v in texts.items()}
+        s["dedup_ratio_vs_datasketch"] = {k: v["dedup_ratio_vs_reference"] for k, v in texts.items()}
     norm = report.get("normalize", {})
     if "html_ratio_vs_trafilatura" in norm:
         s["html_ratio_vs_trafilatura"] = norm["html_ratio_vs_trafilatura"]
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="dedup sizes, comma-separated (default 10000,100000,1000000)")
     parser.add_argument("--sections", default="normalize,text_pipeline,dedup,flow,entities")
     parser.add_argument("--flow-files", type=int, help="documents for the whole-flow run")
-    parser.add_argument("--normalize-docs", type=int, help="documents for the normalize and text-pipeline sections")
+    parser.add_argument("--normalize-docs", type=int, help="documents for the normalize and text-pipeline sections (one size)")
     parser.add_argument("--entities-articles", type=int)
     parser.add_argument("--reference-max", type=int, help="largest dedup size that also runs datasketch")
     parser.add_argument("--dup-rate", type=float, default=0.3)
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.flow_files:
         cfg["flow"] = args.flow_files
     if args.normalize_docs:
-        cfg["normalize"] = cfg["text_pipeline"] = args.normalize_docs
+        cfg["normalize"], cfg["text_pipeline"] = args.normalize_docs, [args.normalize_docs]
         cfg["html"] = max(50, args.normalize_docs // 5)
     if args.entities_articles:
         cfg["entities"] = args.entities_articles

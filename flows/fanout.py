@@ -26,12 +26,7 @@ def normalize_batches(documents: pa.Table, load_id: str, batch_rows: int | None)
     if len(slices) <= 1:
         return run_task(normalize_task, documents, load_id)
     futures = [normalize_task.submit(compact_slice(documents, start, length), load_id) for start, length in slices]
-    parts = [f.result() for f in futures]
-    return NormalizeResult(
-        articles=pa.concat_tables([p.articles for p in parts], promote_options="permissive"),
-        links=pa.concat_tables([p.links for p in parts], promote_options="permissive"),
-        rejects=[r for p in parts for r in p.rejects],
-    )
+    return NormalizeResult.concat([f.result() for f in futures])
 
 
 def enrich_batches(articles: pa.Table, copies: dict, rows: dict, load_id: str, batch_rows: int | None) -> dict:

@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 
 from flows.config import SourceConfig
 from flows.fanout import enrich_batches, normalize_batches, run_task
-from tasks.dedup.batch import dedup_task, fingerprint_task
+from tasks.dedup.batch import dedup_task
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
 from tasks.ingest import documents_table, read_paths_task, rejects_table
@@ -105,7 +105,7 @@ def news_pipeline(
         rejects = [r for r in rejects if r.document_id is None or r.document_id in new_docs]
         links = normalized.links.filter(pc.is_in(normalized.links.column("article_id"), articles.column("article_id")))
         enrichment = {name: t.filter(pc.is_in(t.column("article_id"), articles.column("article_id"))) for name, t in enrichment.items()}
-        fingerprints = run_task(fingerprint_task, articles, load_id)
+        fingerprints = normalized.fingerprints.filter(pc.is_in(normalized.fingerprints.column("article_id"), articles.column("article_id")))
         context = load_dedup_context(con, fingerprints)
         con.close()
         deduped = run_task(dedup_task, articles, fingerprints, context, started, load_id)

@@ -15,7 +15,8 @@ import pyarrow as pa
 from prefect import flow, get_run_logger
 
 from flows.pipeline import DEFAULT_WAREHOUSE, _flow_run_id, new_load_id
-from tasks.dedup.batch import StoredContext, dedup_articles, fingerprint_articles
+from tasks.dedup.batch import StoredContext, dedup_articles
+from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.stage import enrich_new_articles
 from tasks.ingest import rejects_table
@@ -65,7 +66,7 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
                 articles = normalized.articles
                 enrichment = enrich_new_articles(articles, {}, {}, load_id)
                 enrichment.pop("_failed")
-                fps = fingerprint_articles(articles, load_id)
+                fps = normalized.fingerprints
                 _add(written, publish_tables(wh, {"articles": articles, "links": normalized.links, **enrichment,
                                                   "rejects": rejects_table(normalized.rejects, load_id)},
                                              replacing=frozenset(REBUILDS[stage])))

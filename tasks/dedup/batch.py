@@ -13,9 +13,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.dedup.cluster import Component, component_roots
-from tasks.dedup.fingerprint import (
-    BANDS, CHUNK, PARALLEL_MIN, band_keys, default_workers, fingerprint_bodies, fingerprint_chunks, fingerprints_table,
-)
 from tasks.dedup.match import METHODS, Edge, Matches, match_rows, sorted_unique
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
 from warehouse.schemas import STORIES, STORY_MEMBERS
@@ -40,26 +37,6 @@ class DedupResult:
     members: pa.Table
     stories: pa.Table
     edges: Sequence[Edge]  # an EdgeList: Edge objects only when read
-
-
-def fingerprint_articles(articles: pa.Table, load_id: str, workers: int | None = None) -> pa.Table:
-    """Fingerprints of each article body and canonical URL (the body only: no titles or footers).
-
-    workers: processes for large batches (see `fingerprint_bodies`). Streamed CHUNK bodies at a
-    time (bodies as Python strings, signatures and band keys of one chunk at once), so a 1M-article
-    batch never holds every body as a str nor n x 128 temporaries.
-    """
-    n = articles.num_rows
-    if n == 0:
-        return fingerprints_table(articles, *fingerprint_bodies([], 1)[:3], np.zeros((0, BANDS), np.uint64), load_id)
-    workers = (default_workers() if workers is None else workers) if n >= PARALLEL_MIN else 1
-    body = articles.column("body")
-    starts = range(0, n, CHUNK)
-    chunks = (body.slice(lo, CHUNK).combine_chunks() for lo in starts)  # Arrow to the workers: pickled as buffers
-    return pa.concat_tables([
-        fingerprints_table(articles.slice(lo, len(hashes)), hashes, counts, sigs, band_keys(sigs), load_id)
-        for lo, (hashes, counts, sigs) in zip(starts, fingerprint_chunks(chunks, workers))
-    ])
 
 
 def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredContext, now: datetime, load_id: str) -> DedupResult:
@@ -202,5 +179,4 @@ class EdgeList(Sequence):
         return isinstance(other, Sequence) and len(self) == len(other) and all(x == y for x, y in zip(self, other))
 
 
-fingerprint_task = task(name="fingerprint", cache_policy=NO_CACHE)(fingerprint_articles)
 dedup_task = task(name="dedup", cache_policy=NO_CACHE)(dedup_articles)

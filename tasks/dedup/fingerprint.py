@@ -122,6 +122,26 @@ def containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> 
     return np.minimum(inter / np.maximum(np.minimum(size_a, size_b), 1), 1.0)
 
 
+def fingerprint_articles(articles: pa.Table, load_id: str, workers: int | None = None) -> pa.Table:
+    """Fingerprints of each article body and canonical URL (the body only: no titles or footers).
+
+    workers: processes for large batches (see `fingerprint_bodies`). Streamed CHUNK bodies at a
+    time (bodies as Python strings, signatures and band keys of one chunk at once), so a 1M-article
+    batch never holds every body as a str nor n x 128 temporaries.
+    """
+    n = articles.num_rows
+    if n == 0:
+        return fingerprints_table(articles, *fingerprint_bodies([], 1)[:3], np.zeros((0, BANDS), np.uint64), load_id)
+    workers = (default_workers() if workers is None else workers) if n >= PARALLEL_MIN else 1
+    body = articles.column("body")
+    starts = range(0, n, CHUNK)
+    chunks = (body.slice(lo, CHUNK).combine_chunks() for lo in starts)  # Arrow to the workers: pickled as buffers
+    return pa.concat_tables([
+        fingerprints_table(articles.slice(lo, len(hashes)), hashes, counts, sigs, band_keys(sigs), load_id)
+        for lo, (hashes, counts, sigs) in zip(starts, fingerprint_chunks(chunks, workers))
+    ])
+
+
 def fingerprints_table(
     articles: pa.Table, hashes: list[str], counts: np.ndarray, signatures: np.ndarray, bands: np.ndarray, load_id: str
 ) -> pa.Table:

@@ -18,7 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 from rich.table import Table
 
-from tasks.dedup.batch import StoredContext, dedup_articles, fingerprint_articles
+from tasks.dedup.batch import StoredContext, dedup_articles
+from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.dedup.cluster import UnionFind
 from tasks.dedup.match import find_edges
 from tasks.evaluate.dedup_metrics import adjusted_rand_index, pair_counts, pair_scores

@@ -1,4 +1,5 @@
-"""The normalize stage: a batch of documents in, articles + links + rejects out.
+"""The normalize stage: a batch of documents in, articles + links + rejects (+ the articles' dedup
+fingerprints) out.
 
 Parsing is pure Python, so threads would not help: a large batch is cut into chunks parsed by
 spawned worker processes, and the chunks' results are joined in document order, so the output
@@ -32,31 +33,28 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def normalize_documents(documents: pa.Table, load_id: str, workers: int | None = None) -> NormalizeResult:
+def normalize_documents(documents: pa.Table, load_id: str, workers: int | None = None, fingerprints: bool = True) -> NormalizeResult:
     """Parse every document; a document that fails becomes a reject and the batch goes on.
 
     Batches of PARALLEL_MIN documents or more use `workers` processes (default_workers());
     workers=1 never does, nor does a daemonic process (a Dask worker), which may not have children.
+    fingerprints: the articles' dedup fingerprints come back too, made in the same worker (see
+    NormalizeResult.fingerprints).
     """
     workers = default_workers() if workers is None else workers
     if workers <= 1 or documents.num_rows < PARALLEL_MIN or multiprocessing.current_process().daemon:
-        return normalize_serial(documents, load_id)
-    parts = list(_parallel(documents, load_id, workers))
-    return NormalizeResult(
-        articles=pa.concat_tables([p.articles for p in parts]),
-        links=pa.concat_tables([p.links for p in parts]),
-        rejects=[r for p in parts for r in p.rejects],
-    )
+        return normalize_serial(documents, load_id, fingerprints)
+    return NormalizeResult.concat(list(_parallel(documents, load_id, workers, fingerprints)))
 
 
-def _parallel(documents: pa.Table, load_id: str, workers: int) -> Iterator[NormalizeResult]:
+def _parallel(documents: pa.Table, load_id: str, workers: int, fingerprints: bool) -> Iterator[NormalizeResult]:
     """normalize_serial of each CHUNK of documents in worker processes, yielded in order, with at
     most two chunks per worker in flight (bounded memory on a batch of any size)."""
     # spawn, not fork: deltalake's Rust runtime (loaded in the flow's process) does not survive fork
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque = deque()
         for start in range(0, documents.num_rows, CHUNK):
-            pending.append(pool.submit(normalize_serial, compact_slice(documents, start, CHUNK), load_id))
+            pending.append(pool.submit(normalize_serial, compact_slice(documents, start, CHUNK), load_id, fingerprints))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:

@@ -84,7 +84,7 @@ _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u20
 
 def _clean(text: str) -> str:
     # ftfy repairs mojibake (UTF-8 read as cp1252) but keeps curly quotes and dashes as published.
-    if _MOJIBAKE_HINT.search(text):
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_text(text, uncurl_quotes=False, fix_latin_ligatures=False, normalization=None)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

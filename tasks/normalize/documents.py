@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.dedup.fold import body_hash
 from tasks.normalize.decode import decode_text
 from tasks.normalize.detect import detect_format
@@ -33,6 +34,19 @@ class NormalizeResult:
     articles: pa.Table
     links: pa.Table
     rejects: list[Reject] = field(default_factory=list)
+    # FINGERPRINTS rows of `articles`, made beside them: one tokenization gives body_hash and
+    # MinHash, and the bodies never travel to another process again. None when not asked for.
+    fingerprints: pa.Table | None = None
+
+    @staticmethod
+    def concat(parts: list[NormalizeResult]) -> NormalizeResult:
+        """The results of consecutive slices of one batch, as one result in the same order."""
+        def tables(name: str) -> pa.Table:
+            return pa.concat_tables([getattr(p, name) for p in parts], promote_options="permissive")
+
+        with_fingerprints = bool(parts) and all(p.fingerprints is not None for p in parts)
+        return NormalizeResult(articles=tables("articles"), links=tables("links"), rejects=[r for p in parts for r in p.rejects],
+                               fingerprints=tables("fingerprints") if with_fingerprints else None)
 
 
 def article_id(document_id: str, index: int = 0) -> str:
@@ -95,8 +109,12 @@ def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | Rej
     return [parse_plaintext(text)]
 
 
-def normalize_serial(documents: pa.Table, load_id: str) -> NormalizeResult:
-    """Parse every document; a document that fails becomes a reject and the batch goes on."""
+def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = True) -> NormalizeResult:
+    """Parse every document; a document that fails becomes a reject and the batch goes on.
+
+    fingerprints: also make the articles' dedup fingerprints (tasks/dedup/fingerprint.py), whose
+    tokenization gives body_hash; without them body_hash is computed on its own (the same value).
+    """
     article_rows: list[dict] = []
     link_rows: list[dict] = []
     rejects: list[Reject] = []
@@ -123,11 +141,17 @@ def normalize_serial(documents: pa.Table, load_id: str) -> NormalizeResult:
                 {"article_id": row["article_id"], "url": link.url, "text": link.text, "kind": link.kind, "load_id": load_id}
                 for link in item.links
             )
-    return NormalizeResult(
-        articles=pa.Table.from_pylist(article_rows, schema=ARTICLES.schema),
-        links=pa.Table.from_pylist(link_rows, schema=LINKS.schema),
-        rejects=rejects,
-    )
+    articles = pa.Table.from_pylist(article_rows, schema=ARTICLES.schema)
+    hashes_at = ARTICLES.schema.get_field_index("body_hash")
+    if fingerprints:
+        fps = fingerprint_articles(articles, load_id, workers=1)
+        articles = articles.set_column(hashes_at, ARTICLES.schema.field(hashes_at), fps.column("body_hash"))
+    else:
+        fps = None
+        hashes = pa.array([body_hash(body) for body in articles.column("body").to_pylist()], pa.string())
+        articles = articles.set_column(hashes_at, ARTICLES.schema.field(hashes_at), hashes)
+    return NormalizeResult(articles=articles, links=pa.Table.from_pylist(link_rows, schema=LINKS.schema),
+                           rejects=rejects, fingerprints=fps)
 
 
 def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
@@ -150,7 +174,7 @@ def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> di
         "captions": list(item.extra.get("captions") or []),
         "related_titles": list(item.extra.get("related_titles") or []),
         "body": body,
-        "body_hash": body_hash(body),
+        "body_hash": None,  # set for the whole batch by normalize_serial
         "word_count": len(body.split()),
         "load_id": load_id,
     }

@@ -122,8 +122,8 @@ def check_outcome(items: list) -> None:
             assert item.reason
             continue
         assert isinstance(item, ParsedArticle) and item.body.strip()
-        row = article_row(storable(item), DOC, f"a{index}", "load")  # storable: as parse_document does
-        assert row["body_hash"] and row["word_count"] >= 0
+        row = article_row(storable(item), DOC, f"a{index}", "load")  # storable: as parse_document does for JSON
+        assert body_hash(row["body"]) and row["word_count"] >= 0  # normalize_serial sets body_hash batch-wide
         # the batch's edge: the row and its links must become Arrow rows of the warehouse schema
         pa.Table.from_pylist([row], schema=ARTICLES.schema)
         links = [{"article_id": row["article_id"], "url": ln.url, "text": ln.text, "kind": ln.kind, "load_id": "load"} for ln in storable(item.links)]

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from tasks.dedup.batch import StoredContext, dedup_articles, fingerprint_articles
+from tasks.dedup.batch import StoredContext, dedup_articles
+from tasks.dedup.fingerprint import fingerprint_articles
 from warehouse.schemas import ARTICLES
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

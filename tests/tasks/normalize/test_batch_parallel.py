@@ -3,6 +3,8 @@
 import pyarrow as pa
 
 from benchmarks import corpus
+from tasks.dedup.fingerprint import fingerprint_articles
+from tasks.dedup.fold import body_hash
 from tasks.ingest import documents_table
 from tasks.normalize import batch
 from tasks.normalize.batch import normalize_documents
@@ -28,6 +30,16 @@ def test_parallel_equals_serial(monkeypatch):
     assert parallel.articles.equals(serial.articles)
     assert parallel.links.equals(serial.links)
     assert parallel.rejects == serial.rejects and parallel.rejects
+    assert parallel.fingerprints.equals(serial.fingerprints)
+
+
+def test_fingerprints_made_with_the_articles_are_the_dedup_stage_s():
+    normalized = normalize_serial(_documents(60), "load")
+    articles, fingerprints = normalized.articles, normalized.fingerprints
+    assert fingerprints.equals(fingerprint_articles(articles, "load", workers=1))
+    assert articles.column("body_hash").to_pylist() == [body_hash(b) for b in articles.column("body").to_pylist()]
+    without = normalize_serial(_documents(60), "load", fingerprints=False)
+    assert without.fingerprints is None and without.articles.equals(articles)
 
 
 def test_small_batches_and_one_worker_stay_in_process(monkeypatch):
