@@ -29,8 +29,12 @@ def normalize_url(url: str | None) -> str | None:
     if not host or "." not in host:
         return None
     host = host.removeprefix("www.")
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # "host::" - a port that is not a number: no usable address
+        return None
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     path = parts.path.rstrip("/") or ""
     return urlunsplit(("https", host, path, parts.query, ""))
 
