@@ -82,10 +82,14 @@ _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u20
                             "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]")
 
 
+# ftfy builds a config from keyword arguments on every line it fixes: built once here instead
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_latin_ligatures=False, normalization=None, explain=False)
+
+
 def _clean(text: str) -> str:
     # ftfy repairs mojibake (UTF-8 read as cp1252) but keeps curly quotes and dashes as published.
     if not text.isascii() and _MOJIBAKE_HINT.search(text):
-        text = ftfy.fix_text(text, uncurl_quotes=False, fix_latin_ligatures=False, normalization=None)
+        text = ftfy.fix_text(text, config=_FTFY)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

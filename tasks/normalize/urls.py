@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -10,6 +11,7 @@ import courlan
 _URL_RE = re.compile(r"https?://[^\s<>\"'\)\]]+", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=16_384)  # one canonical URL is normalized 2-3 times per article, and copies share it
 def normalize_url(url: str | None) -> str | None:
     """https, lowercase host without `www.`, no tracking parameters, no fragment, no trailing slash.
 
