@@ -37,13 +37,14 @@ def fingerprint_chunk(bodies) -> tuple[list[str], array, array]:
             sh = shingle_bytes(words)
             counts.append(len(sh))
             shingle_sets.append(sh or [b""])
-        matrix = rensa.RMinHash.digest_matrix_from_token_sets(shingle_sets, num_perm=NUM_PERM, seed=SEED)
+        # the bytes-only entry point: the same hashes as digest_matrix_from_token_sets (tested), less type dispatch
+        matrix = rensa.RMinHash.digest_matrix_from_token_byte_sets(shingle_sets, num_perm=NUM_PERM, seed=SEED)
         signatures.extend(chain.from_iterable(matrix.to_rows()))
     return hashes, counts, signatures
 
 
-def shingle_bytes(words: list[bytes]) -> list[bytes]:
+def shingle_bytes(words: list[bytes]) -> set[bytes] | list[bytes]:
     """Distinct word SHINGLE-grams of byte tokens; a body shorter than that is one shingle of all its words."""
     if len(words) < SHINGLE:
         return [b" ".join(words)] if words else []
-    return list(set(map(b" ".join, zip(*(words[i:] for i in range(SHINGLE))))))
+    return set(map(b" ".join, zip(*(words[i:] for i in range(SHINGLE)))))
