@@ -10,13 +10,15 @@ _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctyp
 _XML_START = re.compile(r"^\s*(?:<\?xml\b|<!DOCTYPE\s+(?!html\b)|<(?:rss|feed|rdf:RDF|urlset|sitemapindex)\b)", re.I)
 _HTML_ROOT = re.compile(r"<html\b", re.I)
 _HTML_TAGS = re.compile(r"</?(?:p|div|span|article|section|a|h[1-6]|br|meta|title|script|li|ul|img)\b[^>]*>", re.I)
+# (pattern, characters one of which a match must contain): a line-anchored pattern costs a scan
+# of the whole text, a substring test a fraction of that, so texts without the character skip it
 _MD_SIGNALS = [
-    re.compile(r"^#{1,6}\s+\S", re.M),  # ATX headings
-    re.compile(r"\[[^\]]+\]\([^)\s]*\)"),  # [text](url)
-    re.compile(r"^\s*(\*\*|__)[^*_\n]+\1\s*$", re.M),  # a bold-only line
-    re.compile(r"<https?://[^>\s]+>"),  # autolinks
-    re.compile(r"^\s*[-*+]\s+\S", re.M),  # bullet lists
-    re.compile(r"^>\s", re.M),  # block quotes
+    (re.compile(r"^#{1,6}\s+\S", re.M), ("#",)),  # ATX headings
+    (re.compile(r"\[[^\]]+\]\([^)\s]*\)"), ("](",)),  # [text](url)
+    (re.compile(r"^\s*(\*\*|__)[^*_\n]+\1\s*$", re.M), ("**", "__")),  # a bold-only line
+    (re.compile(r"<https?://[^>\s]+>"), ("<http",)),  # autolinks
+    (re.compile(r"^\s*[-*+]\s+\S", re.M), ("-", "*", "+")),  # bullet lists
+    (re.compile(r"^>\s", re.M), (">",)),  # block quotes
 ]
 
 
@@ -36,8 +38,8 @@ def detect_format(text: str) -> str:
         return "html"
     sample = text[:200_000]
     signals = 0
-    for pattern in _MD_SIGNALS:
-        signals += pattern.search(sample) is not None
+    for pattern, needles in _MD_SIGNALS:
+        signals += any(needle in sample for needle in needles) and pattern.search(sample) is not None
         if signals == 2:
             return "markdown"
     return "plaintext"

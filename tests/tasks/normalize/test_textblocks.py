@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tasks.normalize.plaintext import parse_plaintext
-from tasks.normalize.textblocks import running_lines, unwrap_lines
+from tasks.normalize.textblocks import _COMPOUND, _LINE_END_HYPHEN, hyphenated_words, running_lines, unwrap_lines
 from tasks.normalize.textmeta import TextMeta, take_wire_credits
 
 
@@ -50,3 +53,10 @@ def test_first_line_cut_by_a_url_block_is_not_a_headline():
     article = parse_plaintext(text)
     assert article.title is None
     assert article.body.startswith("Photos released online and shared widely show the actress looking stunning in new make-up photos, fans said")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab-Ü— \n.,9_")), max_size=80))
+def test_hyphenated_words_equal_a_scan_of_the_whole_text(text):
+    expected = {m.group(0).lower() for m in _COMPOUND.finditer(text)} if _LINE_END_HYPHEN.search(text) else set()
+    assert hyphenated_words(text) == expected
