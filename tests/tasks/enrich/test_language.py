@@ -19,3 +19,12 @@ def test_choose_language_prefers_a_confident_detector():
     assert choose_language("en", 0.3, "fr-FR") == "fr"
     assert choose_language(None, 0.0, "EN") == "en"
     assert choose_language(None, 0.0, None) is None
+
+
+def test_detecting_together_equals_detecting_one_by_one():
+    from tasks.enrich.language import detect_language, detect_languages
+
+    texts = ["Hello world, this is an English sentence about politics.", None, "", "short",
+             "Das ist ein deutscher Satz über Politik und Wirtschaft.", "Ngiyabonga kakhulu ngosizo lwakho namhlanje, umngane wami."]
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+    assert detect_languages([]) == []
