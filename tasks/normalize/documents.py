@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.dedup.fold import body_hash
@@ -39,6 +40,8 @@ class NormalizeResult:
     # FINGERPRINTS rows of `articles`, made beside them: one tokenization gives body_hash and
     # MinHash, and the bodies never travel to another process again. None when not asked for.
     fingerprints: pa.Table | None = None
+    # article_ids whose language fastText left open (normalize_serial without language_fallback)
+    undecided_languages: list[str] = field(default_factory=list)
 
     @staticmethod
     def concat(parts: list[NormalizeResult]) -> NormalizeResult:
@@ -48,7 +51,23 @@ class NormalizeResult:
 
         with_fingerprints = bool(parts) and all(p.fingerprints is not None for p in parts)
         return NormalizeResult(articles=tables("articles"), links=tables("links"), rejects=[r for p in parts for r in p.rejects],
-                               fingerprints=tables("fingerprints") if with_fingerprints else None)
+                               fingerprints=tables("fingerprints") if with_fingerprints else None,
+                               undecided_languages=[a for p in parts for a in p.undecided_languages])
+
+    def settle_languages(self) -> NormalizeResult:
+        """This result with the undecided languages detected by the fallback detector (loaded
+        once here, in the process that gathers the workers' results, not once per worker)."""
+        if not self.undecided_languages:
+            return self
+        articles = self.articles
+        positions = pc.index_in(pa.array(self.undecided_languages, pa.string()), value_set=articles.column("article_id")).to_pylist()
+        languages = articles.column("language").to_pylist()
+        found = detect_languages(articles.column("body").take(positions).to_pylist())
+        for position, (code, _) in zip(positions, found):
+            languages[position] = code
+        at = ARTICLES.schema.get_field_index("language")
+        articles = articles.set_column(at, ARTICLES.schema.field(at), pa.array(languages, pa.string()))
+        return dataclasses.replace(self, articles=articles, undecided_languages=[])
 
 
 def article_id(document_id: str, index: int = 0) -> str:
@@ -113,11 +132,13 @@ def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | Rej
     return [parse_plaintext(text)]
 
 
-def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = True) -> NormalizeResult:
+def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = True, language_fallback: bool = True) -> NormalizeResult:
     """Parse every document; a document that fails becomes a reject and the batch goes on.
 
     fingerprints: also make the articles' dedup fingerprints (tasks/dedup/fingerprint.py), whose
     tokenization gives body_hash; without them body_hash is computed on its own (the same value).
+    language_fallback=False: languages fastText is unsure of stay None, listed in
+    `undecided_languages` for `NormalizeResult.settle_languages`.
     """
     article_rows: list[dict] = []
     link_rows: list[dict] = []
@@ -145,7 +166,7 @@ def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = Tru
                 {"article_id": row["article_id"], "url": link.url, "text": link.text, "kind": link.kind, "load_id": load_id}
                 for link in item.links
             )
-    _detect_undeclared_languages(article_rows)
+    undecided = _detect_undeclared_languages(article_rows, language_fallback)
     articles = pa.Table.from_pylist(article_rows, schema=ARTICLES.schema)
     hashes_at = ARTICLES.schema.get_field_index("body_hash")
     if fingerprints:
@@ -156,7 +177,7 @@ def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = Tru
         hashes = pa.array([body_hash(body) for body in articles.column("body").to_pylist()], pa.string())
         articles = articles.set_column(hashes_at, ARTICLES.schema.field(hashes_at), hashes)
     return NormalizeResult(articles=articles, links=pa.Table.from_pylist(link_rows, schema=LINKS.schema),
-                           rejects=rejects, fingerprints=fps)
+                           rejects=rejects, fingerprints=fps, undecided_languages=undecided)
 
 
 def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
@@ -185,12 +206,18 @@ def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> di
     }
 
 
-def _detect_undeclared_languages(rows: list[dict]) -> None:
+def _detect_undeclared_languages(rows: list[dict], fallback: bool) -> list[str]:
     """Articles whose document declared no language get the detected one, all in one pass
-    (`detect_languages`: faster than one detection between each parse)."""
+    (`detect_languages`: faster than one detection between each parse). Returns the article_ids
+    left undecided (only without the fallback detector)."""
     undeclared = [row for row in rows if not row["language"]]
-    for row, (code, _) in zip(undeclared, detect_languages([row["body"] for row in undeclared])):
-        row["language"] = code
+    undecided = []
+    for row, found in zip(undeclared, detect_languages([row["body"] for row in undeclared], fallback)):
+        if found is None:
+            undecided.append(row["article_id"])
+        else:
+            row["language"] = found[0]
+    return undecided
 
 
 def strip_leading_title(body: str, title: str | None) -> str:

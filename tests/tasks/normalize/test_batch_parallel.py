@@ -17,7 +17,13 @@ def _documents(n: int) -> pa.Table:
             for b in corpus.iter_documents(n, 0.3, 5, corpus.TEXT_RENDITIONS)
             for uri, content in zip(b.column("uri").to_pylist(), b.column("content").to_pylist())]
     raws.append(RawDocument(source="t", uri="file:///bad.bin", content=b"\x00\x01\x02" * 100))  # a reject
+    # Zulu: fastText (no Zulu) is unsure, so workers leave it to the parent's fallback detector
+    raws.append(RawDocument(source="t", uri="file:///zu.txt", content=ZULU.encode()))
     return documents_table(raws, "t")
+
+
+ZULU = ("Ngiyabonga kakhulu ngosizo lwakho namhlanje, umngane wami. Izingane zifunda esikoleni "
+        "sasemakhaya futhi abazali bazo bayajabula kakhulu ngempumelelo yazo.\n")
 
 
 def test_parallel_equals_serial(monkeypatch):
@@ -31,6 +37,7 @@ def test_parallel_equals_serial(monkeypatch):
     assert parallel.links.equals(serial.links)
     assert parallel.rejects == serial.rejects and parallel.rejects
     assert parallel.fingerprints.equals(serial.fingerprints)
+    assert "zu" in parallel.articles.column("language").to_pylist() and not parallel.undecided_languages
 
 
 def test_fingerprints_made_with_the_articles_are_the_dedup_stage_s():
