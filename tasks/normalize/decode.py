@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-
-import charset_normalizer
-import ftfy
+from functools import lru_cache
 
 from tasks.records import RejectError
 
@@ -66,6 +64,8 @@ def decode_text(content: bytes) -> str:
     western = _as_western(content)
     if western is not None:
         return _clean(western)
+    import charset_normalizer  # imported by the few documents that need it: workers start faster
+
     best = charset_normalizer.from_bytes(content).best()
     if best is None:
         raise RejectError("undecodable", "not UTF-8 and no single-byte charset fits")
@@ -82,14 +82,20 @@ _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u20
                             "\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]")
 
 
-# ftfy builds a config from keyword arguments on every line it fixes: built once here instead
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_latin_ligatures=False, normalization=None, explain=False)
+@lru_cache(maxsize=1)
+def _ftfy():
+    """ftfy and its config, on first need (~1% of documents): ftfy builds a config from keyword
+    arguments on every line it fixes, so one is built here instead."""
+    import ftfy
+
+    return ftfy, ftfy.TextFixerConfig(uncurl_quotes=False, fix_latin_ligatures=False, normalization=None, explain=False)
 
 
 def _clean(text: str) -> str:
     # ftfy repairs mojibake (UTF-8 read as cp1252) but keeps curly quotes and dashes as published.
     if not text.isascii() and _MOJIBAKE_HINT.search(text):
-        text = ftfy.fix_text(text, config=_FTFY)
+        ftfy, config = _ftfy()
+        text = ftfy.fix_text(text, config=config)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.dedup.fold import body_hash
@@ -59,6 +58,8 @@ class NormalizeResult:
         once here, in the process that gathers the workers' results, not once per worker)."""
         if not self.undecided_languages:
             return self
+        import pyarrow.compute as pc  # here: a worker process need not import it
+
         articles = self.articles
         positions = pc.index_in(pa.array(self.undecided_languages, pa.string()), value_set=articles.column("article_id")).to_pylist()
         languages = articles.column("language").to_pylist()
