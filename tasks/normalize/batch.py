@@ -44,9 +44,10 @@ def normalize_documents(documents: pa.Table, load_id: str, workers: int | None =
     workers = default_workers() if workers is None else workers
     if workers <= 1 or documents.num_rows < PARALLEL_MIN or multiprocessing.current_process().daemon:
         return normalize_serial(documents, load_id, fingerprints)
-    # the workers leave the few languages fastText is unsure of to this process: py3langid's model
-    # then loads once (~0.6 s CPU) instead of once per worker
-    return NormalizeResult.concat(list(_parallel(documents, load_id, workers, fingerprints))).settle_languages()
+    # The workers leave the few languages fastText is unsure of to this process: py3langid's model
+    # then loads once (~0.6 s CPU) instead of once per worker. Each part is settled as it comes
+    # back, while the workers go on with the chunks queued for them.
+    return NormalizeResult.concat([part.settle_languages() for part in _parallel(documents, load_id, workers, fingerprints)])
 
 
 def _parallel(documents: pa.Table, load_id: str, workers: int, fingerprints: bool) -> Iterator[NormalizeResult]:
