@@ -28,3 +28,43 @@ def test_detecting_together_equals_detecting_one_by_one():
              "Das ist ein deutscher Satz über Politik und Wirtschaft.", "Ngiyabonga kakhulu ngosizo lwakho namhlanje, umngane wami."]
     assert detect_languages(texts) == [detect_language(t) for t in texts]
     assert detect_languages([]) == []
+
+
+FALLBACK_TEXTS = [
+    "Ngiyabonga kakhulu ngosizo lwakho namhlanje, umngane wami. Izingane zifunda esikoleni.",
+    "Enkosi kakhulu ngoncedo lwakho namhlanje, mhlobo wam. Abantwana bafunda esikolweni.",
+    "Le président a ordonné le retrait des troupes russes de Syrie lundi.",
+]
+
+
+def test_fallback_model_read_from_the_cache_classifies_as_the_packed_one(tmp_path, monkeypatch):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from tasks.enrich import language
+
+    monkeypatch.setenv("NEWSFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    language._langid.cache_clear()
+    try:
+        cached = language._langid()
+        assert len(list((tmp_path / "cache").glob("py3langid-model-*.npz"))) == 1  # the copy, made once
+        stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        for text in FALLBACK_TEXTS:
+            assert cached.classify(text) == stock.classify(text)
+        language._langid.cache_clear()
+        assert language._langid().classify(FALLBACK_TEXTS[0]) == stock.classify(FALLBACK_TEXTS[0])  # from the copy
+        assert not list((tmp_path / "cache").glob("*.partial"))
+    finally:
+        language._langid.cache_clear()
+
+
+def test_fallback_model_loads_without_a_writable_cache(tmp_path, monkeypatch):
+    from tasks.enrich import language
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("NEWSFLOW_CACHE_DIR", str(blocker / "cache"))
+    language._langid.cache_clear()
+    try:
+        assert language._langid().classify(FALLBACK_TEXTS[0])[0] == "zu"
+    finally:
+        language._langid.cache_clear()
