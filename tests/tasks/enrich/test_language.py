@@ -68,3 +68,13 @@ def test_fallback_model_loads_without_a_writable_cache(tmp_path, monkeypatch):
         assert language._langid().classify(FALLBACK_TEXTS[0])[0] == "zu"
     finally:
         language._langid.cache_clear()
+
+
+def test_the_sample_reads_the_start_and_the_middle():
+    from tasks.enrich.language import SAMPLE_CHARS, _sample
+
+    text = "caption " * 20 + "\n\n" + "body word " * 400
+    sample = _sample(text)
+    assert "\n" not in sample and len(sample) <= SAMPLE_CHARS + 1
+    assert sample.startswith("caption") and sample.rstrip().endswith(("body", "word"))
+    assert _sample("short text, read whole: twenty plus") == "short text, read whole: twenty plus"
