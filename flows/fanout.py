@@ -11,8 +11,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.enrich.stage import enrich_task
 from tasks.arrow_slices import compact_slice
+from tasks.enrich.stage import enrich_task
 from tasks.normalize.batch import NormalizeResult, normalize_task
 
 
