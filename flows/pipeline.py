@@ -110,7 +110,11 @@ def news_pipeline(
         con.close()
         deduped = run_task(dedup_task, articles, fingerprints, context, started, load_id)
         checkpoint("dedup")
-        events = _events(wh, deduped.stories.to_pylist(), enrichment, load_id)
+        # Python rows of what dedup touched, made once for events and the two summaries
+        story_rows = deduped.stories.to_pylist()
+        member_rows = deduped.members.select(["article_id", "story_id", "method"]).to_pylist()
+        new_ids = set(articles.column("article_id").to_pylist())
+        events = _events(wh, story_rows, enrichment, load_id)
         batches = {
             "documents": documents,
             "articles": articles.drop_columns(["fetched_at"]),
@@ -125,12 +129,12 @@ def news_pipeline(
         }
         if documents.num_rows == 0 and not fetch_log and wh.fresh(REJECTS, batches["rejects"]).num_rows == 0:
             logger.info("nothing new: no load written")  # a re-run leaves every table as it was
-            return {"load_id": None, "inputs": len(raws), **summarize(documents, articles, deduped, set(), rejects, {}),
+            return {"load_id": None, "inputs": len(raws), **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
                     "source": source, "fetches": 0, "skipped": skipped}
         wh.start_load(load_id, _flow_run_id(), started)  # before the first write: a crash from here on is cleaned up
         checkpoint("started")
         written = publish_task(wh, batches)
-        counts = {"inputs": len(raws), **summarize(documents, articles, deduped, set(context.stories), rejects, written)}
+        counts = {"inputs": len(raws), **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
         counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
         checkpoint("commit")
         wh.commit_load(load_id, _flow_run_id(), started, counts)
@@ -138,8 +142,7 @@ def news_pipeline(
         write_catalog(wh)
     logger.info("load %s committed: %s", load_id, counts)
     # artifacts in the Prefect UI: counts by stage, new stories, top duplicates, rejects by reason
-    publish_run_summary_task(build_run_summary(load_id, counts, deduped.stories.to_pylist(), deduped.members.to_pylist(),
-                                               set(articles.column("article_id").to_pylist()), set(context.stories)))
+    publish_run_summary_task(build_run_summary(load_id, counts, story_rows, member_rows, new_ids, set(context.stories)))
     return {"load_id": load_id, **counts}
 
 
@@ -178,14 +181,14 @@ def _enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:
             for a, d in sorted(failed.items())]
 
 
-def summarize(documents: pa.Table, articles: pa.Table, deduped, stored_story_ids: set[str], rejects: list[Reject], written: dict) -> dict:
-    stories = deduped.stories.to_pylist()
+def summarize(documents: pa.Table, stories: list[dict], members: list[dict], new_ids: set[str], stored_story_ids: set[str],
+              rejects: list[Reject], written: dict) -> dict:
+    """The run's counts. stories/members: dedup's rows (touched stories); new_ids: this run's article_ids."""
     live = [s for s in stories if s["merged_into"] is None]
-    new_ids = set(articles.column("article_id").to_pylist())
-    duplicates = sum(1 for m in deduped.members.to_pylist() if m["article_id"] in new_ids and m["method"] != "canonical")
+    duplicates = sum(1 for m in members if m["article_id"] in new_ids and m["method"] != "canonical")
     return {
         "documents": documents.num_rows,
-        "articles": articles.num_rows,
+        "articles": len(new_ids),
         "stories_new": sum(1 for s in live if s["story_id"] not in stored_story_ids),
         "stories_touched": len(live),
         "stories_merged": len(stories) - len(live),
