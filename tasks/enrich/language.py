@@ -49,8 +49,8 @@ def _langid():
     # norm_probs turns the classifier's log scores into a probability over its 97 languages.
     try:
         ptc, pc, classes, nextmove, row, output = _unpacked_langid_model(MODEL_DIR / MODEL_FILE)
-    except OSError as exc:  # no writable cache: decompress in memory, as py3langid itself does
-        logger.info("py3langid model not cached (%s): loading the packed model", exc)
+    except (OSError, ValueError, KeyError) as exc:  # no writable cache, or a damaged copy (BadZipFile is OSError)
+        logger.info("py3langid model not read from the cache (%s): loading the packed model", exc)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
 
@@ -79,9 +79,12 @@ def _unpacked_langid_model(packed: Path) -> tuple:
     if not copy.exists():
         copy.parent.mkdir(parents=True, exist_ok=True)
         partial = copy.with_name(f"{copy.name}.{os.getpid()}.partial")
-        with lzma.open(packed) as source, open(partial, "wb") as target:
-            shutil.copyfileobj(source, target, length=1 << 20)
-        os.replace(partial, copy)  # atomic: a concurrent reader sees the whole file or none
+        try:
+            with lzma.open(packed) as source, open(partial, "wb") as target:
+                shutil.copyfileobj(source, target, length=1 << 20)
+            os.replace(partial, copy)  # atomic: a concurrent reader sees the whole file or none
+        finally:
+            partial.unlink(missing_ok=True)  # a disk that filled up leaves no half copy behind
     with np.load(copy, allow_pickle=False) as data:
         return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
                 _to_array(data["nextmove"]), _to_array(data["nextmove_row"]), data["out_feat"].tolist())
@@ -100,11 +103,12 @@ def detect_language(text: str | None) -> tuple[str | None, float]:
 
 
 def detect_languages(texts: list[str | None], fallback: bool = True) -> list[tuple[str | None, float] | None]:
-    """`detect_language` of each text, the fastText part in one call: in a loop of its own the
+    """`detect_language` of each text, the fastText part in one pass: in a loop of its own the
     model's tables stay in the CPU cache (~0.09 ms a text here, ~0.15 between other work).
 
     fallback=False leaves the texts fastText is unsure of as None instead of asking py3langid,
-    whose model takes ~0.6 s CPU to load: a worker process can leave them to its parent.
+    whose model takes ~0.1 s of CPU to load from the cache (~0.6 s without): a worker process
+    can leave them to its parent.
     """
     samples = [_sample(text) for text in texts]
     wanted = [i for i, sample in enumerate(samples) if sample is not None]

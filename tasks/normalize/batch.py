@@ -45,7 +45,7 @@ def normalize_documents(documents: pa.Table, load_id: str, workers: int | None =
     if workers <= 1 or documents.num_rows < PARALLEL_MIN or multiprocessing.current_process().daemon:
         return normalize_serial(documents, load_id, fingerprints)
     # The workers leave the few languages fastText is unsure of to this process: py3langid's model
-    # then loads once (~0.6 s CPU) instead of once per worker. Each part is settled as it comes
+    # then loads once instead of once per worker. Each part is settled as it comes
     # back, while the workers go on with the chunks queued for them.
     return NormalizeResult.concat([part.settle_languages() for part in _parallel(documents, load_id, workers, fingerprints)])
 

@@ -76,11 +76,6 @@ def article_id(document_id: str, index: int = 0) -> str:
     return hashlib.sha256(f"{document_id}:{index}".encode()).hexdigest()[:32]
 
 
-def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
-    """Every article a document holds (one, or one per JSON record); failures come back as RejectError."""
-    return _parse_document(content, uri)
-
-
 def storable(value):
     """`value` with lone surrogates replaced by U+FFFD, so every string can be written as UTF-8.
 
@@ -99,7 +94,9 @@ def storable(value):
     return value
 
 
-def _parse_document(content: bytes, uri: str | None) -> list[ParsedArticle | RejectError]:
+def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
+    """Every article a document holds (one, or one per JSON record): a record that fails comes
+    back as a RejectError in the list; a document that fails raises RejectError."""
     if len(content) > MAX_CONTENT_BYTES:
         raise RejectError("too-large", f"{len(content)} bytes > limit {MAX_CONTENT_BYTES} (at most {MAX_TEXT_CHARS} characters of text)")
     text = decode_text(content)

@@ -78,3 +78,19 @@ def test_the_sample_reads_the_start_and_the_middle():
     assert "\n" not in sample and len(sample) <= SAMPLE_CHARS + 1
     assert sample.startswith("caption") and sample.rstrip().endswith(("body", "word"))
     assert _sample("short text, read whole: twenty plus") == "short text, read whole: twenty plus"
+
+
+def test_a_damaged_cached_model_falls_back_to_the_packed_one(tmp_path, monkeypatch):
+    from tasks.enrich import language
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NEWSFLOW_CACHE_DIR", str(cache))
+    language._langid.cache_clear()
+    try:
+        language._langid()  # makes the copy
+        (copy,) = cache.glob("py3langid-model-*.npz")
+        copy.write_bytes(b"not a zip archive")
+        language._langid.cache_clear()
+        assert language._langid().classify(FALLBACK_TEXTS[0])[0] == "zu"
+    finally:
+        language._langid.cache_clear()
