@@ -124,8 +124,6 @@ def section_text_pipeline(n: int) -> dict:
     """normalize (which makes the fingerprints too) + exact/near dedup of text documents, vs the
     normalize-only parse + datasketch MinHashLSH; and the fingerprint stage alone (as reprocessing
     stored articles runs it) + dedup vs datasketch alone."""
-    import pyarrow.compute as pc
-
     from tasks.dedup.batch import StoredContext, dedup_articles
     from tasks.dedup.fingerprint import fingerprint_articles
     from tasks.normalize.batch import normalize_documents
@@ -148,7 +146,7 @@ def section_text_pipeline(n: int) -> dict:
     total.wall, total.cpu = tn.wall + td.wall, tn.cpu + td.cpu
     ref_total.wall, ref_total.cpu = tp.wall + tr.wall, tp.cpu + tr.cpu
     dedup_t.wall, dedup_t.cpu = tf.wall + td.wall, tf.cpu + td.cpu
-    stories = pc.sum(pc.is_null(deduped.stories.column("merged_into"))).as_py()
+    stories = deduped.stories.column("merged_into").null_count
     out = {
         "normalize_with_fingerprints": rate(n, tn), "dedup_match_cluster": rate(articles.num_rows, td),
         "normalize_plus_dedup": rate(n, total, stories=stories),

@@ -86,4 +86,9 @@ def token_bytes(body: str) -> list[bytes]:
 
 def body_hash(body: str) -> str:
     """Exact-copy key: the same words in the same order, whatever the typography or wrapping."""
-    return hashlib.sha256(b" ".join(token_bytes(body))).hexdigest()[:32]
+    return tokens_hash(token_bytes(body))
+
+
+def tokens_hash(words: list[bytes]) -> str:
+    """`body_hash` from a body's `token_bytes` (for callers that need the tokens anyway)."""
+    return hashlib.sha256(b" ".join(words)).hexdigest()[:32]

@@ -4,13 +4,12 @@ bodies. Kept free of numpy (results go back as `array` buffers) so a spawned wor
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from itertools import chain
 
 import rensa
 
-from tasks.dedup.fold import token_bytes
+from tasks.dedup.fold import token_bytes, tokens_hash
 
 NUM_PERM = 128
 SHINGLE = 4  # word 4-grams
@@ -33,7 +32,7 @@ def fingerprint_chunk(bodies) -> tuple[list[str], array, array]:
         shingle_sets = []
         for body in bodies[lo : lo + SUB_CHUNK]:
             words = token_bytes(body)
-            hashes.append(hashlib.sha256(b" ".join(words)).hexdigest()[:32])
+            hashes.append(tokens_hash(words))
             sh = shingle_bytes(words)
             counts.append(len(sh))
             shingle_sets.append(sh or [b""])
