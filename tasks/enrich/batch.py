@@ -38,7 +38,7 @@ from tasks.enrich.embeddings import DIM, MAX_WINDOWS, embed_texts
 from tasks.enrich.entities import extract_entities_batch
 from tasks.enrich.geo import resolve_place
 from tasks.enrich.keywords import extract_keywords
-from tasks.enrich.language import choose_language, detect_language
+from tasks.enrich.language import choose_language, detect_languages
 from tasks.enrich.quotes import attribute_quotes
 from tasks.enrich.textmap import clean_text
 from tasks.enrich.tone import score_tone
@@ -145,8 +145,7 @@ def _enrich_rows(
     t = time.perf_counter()
     cleaned = [clean_text(r["body"] or "") for r in rows]
     langs = []
-    for row, clean in zip(rows, cleaned):
-        detected, confidence = detect_language(clean.text)
+    for row, (detected, confidence) in zip(rows, detect_languages([clean.text for clean in cleaned])):
         langs.append(choose_language(detected, confidence, row["language"]))
         steps = ENGLISH_STEPS if langs[-1] == "en" else OTHER_STEPS
         out["languages"].append({
