@@ -1,4 +1,9 @@
-"""Files and folders on disk: every regular file under a root, read as bytes."""
+"""Files and folders on disk: every regular file under a root, read as bytes.
+
+Compressed files and archives (.gz, .bz2, .xz, .zip, .tar, .tar.gz, ...) are read as what they
+hold (tasks/sources/archives.py): a member of an archive is a document of its own, with the uri
+"drop.zip!/member.html".
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tasks.records import RawDocument, Reject
+from tasks.sources.archives import archive_kind, iter_archive
 
 # Past this a file is not an article; refuse it before reading it. Normalize refuses more than
 # 5M characters of text, and no encoding spends more than 4 bytes on a character.
@@ -15,7 +21,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 def iter_files(paths: list[str | Path], source: str = "files", max_bytes: int = MAX_FILE_BYTES) -> Iterator[RawDocument | Reject]:
-    """Yield a RawDocument per readable file, a Reject per unreadable one, in sorted path order.
+    """Yield a RawDocument per readable file (per member of an archive), a Reject per unreadable
+    file or folder, in sorted path order.
 
     Hidden files and folders are skipped; symbolic links that lead outside a folder are refused
     (a drop folder must not become a way to read the rest of the disk).
@@ -26,10 +33,12 @@ def iter_files(paths: list[str | Path], source: str = "files", max_bytes: int = 
             yield Reject(uri=str(path), stage="ingest", reason="not-found", detail="no such file or folder")
             continue
         if root.is_file():
-            yield _read(root, source, max_bytes)
+            yield from _read(root, source, max_bytes)
             continue
         resolved_root = root.resolve()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        errors: list[OSError] = []  # folders os.walk could not list: each becomes a reject
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
+            yield from _folder_rejects(errors)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith("."):
@@ -38,17 +47,29 @@ def iter_files(paths: list[str | Path], source: str = "files", max_bytes: int = 
                 if file.is_symlink() and not file.resolve().is_relative_to(resolved_root):
                     yield Reject(uri=str(file), stage="ingest", reason="outside-root", detail=f"symlink to {file.resolve()}")
                     continue
-                yield _read(file, source, max_bytes)
+                yield from _read(file, source, max_bytes)
+        yield from _folder_rejects(errors)
 
 
-def _read(file: Path, source: str, max_bytes: int) -> RawDocument | Reject:
+def _folder_rejects(errors: list[OSError]) -> Iterator[Reject]:
+    for exc in errors:
+        yield Reject(uri=str(exc.filename), stage="ingest", reason="unreadable", detail=f"folder not listed: {exc.strerror or exc}")
+    errors.clear()
+
+
+def _read(file: Path, source: str, max_bytes: int) -> Iterator[RawDocument | Reject]:
     uri = str(file)
     try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            return Reject(uri=uri, stage="ingest", reason="too-large", detail=f"{size} bytes > limit {max_bytes}")
+        stat = file.stat()
+        mtime = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
+        if archive_kind(file.name) is not None:
+            yield from iter_archive(file, source=source, max_bytes=max_bytes, fetched_at=mtime)
+            return
+        if stat.st_size > max_bytes:
+            yield Reject(uri=uri, stage="ingest", reason="too-large", detail=f"{stat.st_size} bytes > limit {max_bytes}")
+            return
         content = file.read_bytes()
     except OSError as exc:
-        return Reject(uri=uri, stage="ingest", reason="unreadable", detail=str(exc))
-    mtime = datetime.fromtimestamp(file.stat().st_mtime, tz=timezone.utc)
-    return RawDocument(source=source, uri=uri, content=content, fetched_at=mtime)
+        yield Reject(uri=uri, stage="ingest", reason="unreadable", detail=str(exc))
+        return
+    yield RawDocument(source=source, uri=uri, content=content, fetched_at=mtime)
