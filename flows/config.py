@@ -17,6 +17,8 @@ given a path.
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 import tomllib
 from dataclasses import replace
@@ -36,6 +38,8 @@ KINDS = ("folder", "feed", "sitemap", "urls", "warc", "page")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)")
 _UNIT_SECONDS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+_TABLES = {"warehouse": "[warehouse]", "sources": "[[sources]]"}
+_CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 
 
 class ConfigError(ValueError):
@@ -110,15 +114,12 @@ class SourceConfig(BaseModel):
     @field_validator("cron")
     @classmethod
     def _check_cron(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        from prefect.client.schemas.schedules import CronSchedule
+        return None if v is None else check_cron(v)
 
-        try:
-            CronSchedule(cron=v)
-        except ValidationError:
-            raise ValueError(f"{v!r} is not a cron expression: five fields, e.g. \"*/15 * * * *\" (every 15 minutes)") from None
-        return v
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, v: str | None) -> str | None:
+        return None if v is None else check_timezone(v)
 
     @model_validator(mode="after")
     def _one_schedule(self) -> SourceConfig:
@@ -128,6 +129,14 @@ class SourceConfig(BaseModel):
             raise ValueError(f"interval {self.interval:g}s is too short: at least 10s (polite sources run every few minutes)")
         if self.timezone and not self.cron:
             raise ValueError("timezone only applies to a cron schedule")
+        if self.cron:
+            from prefect.client.schemas.schedules import CronSchedule
+
+            try:  # what `serve` will build: a zone Prefect does not know must fail here, not there
+                CronSchedule(cron=self.cron, timezone=self.timezone)
+            except ValidationError as exc:
+                raise ValueError(f"cron {self.cron!r} / timezone {self.timezone!r} is refused by Prefect: "
+                                 + "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
         return self
 
     @property
@@ -200,6 +209,15 @@ class NewsflowConfig(BaseModel):
             seen.add(source.name)
         return self
 
+    def with_paths_under(self, base: Path) -> NewsflowConfig:
+        """This config with the relative paths it names (warehouse root, local source locations)
+        read against `base`, the config file's folder, not the current one."""
+        warehouse = self.warehouse
+        if "root" in warehouse.model_fields_set:
+            warehouse = warehouse.model_copy(update={"root": resolve_path(warehouse.root, base)})
+        sources = [s.model_copy(update={"location": resolve_path(s.location, base)}) for s in self.sources]
+        return self.model_copy(update={"warehouse": warehouse, "sources": sources})
+
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
 
@@ -220,17 +238,70 @@ def load_config(path: str | Path, *, required: bool = True) -> NewsflowConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(data, origin=str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    return parse_config(data, origin=str(path), base=path.resolve().parent)
 
 
-def parse_config(data: dict, *, origin: str = DEFAULT_CONFIG) -> NewsflowConfig:
-    """Check parsed TOML; errors name the source and field."""
+def parse_config(data: dict, *, origin: str = DEFAULT_CONFIG, base: Path | None = None) -> NewsflowConfig:
+    """Check parsed TOML; errors name the source and field. With `base` (the file's folder),
+    relative paths in the file (warehouse root, local locations) are read against it."""
     if isinstance(data.get("sources"), dict):
         raise ConfigError(f"{origin}: write each source as a [[sources]] table (double brackets), not [sources]")
+    for key, value in data.items():
+        if key not in _TABLES:
+            raise ConfigError(f"{origin}: {_table(key, value)} is not part of a newsflow config: {_did_you_mean(key)}")
     try:
-        return NewsflowConfig.model_validate(data)
+        config = NewsflowConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: " + "; ".join(_describe(err, data) for err in exc.errors())) from None
+    return config if base is None else config.with_paths_under(base)
+
+
+def check_cron(expr: str) -> str:
+    """`expr` if it is a five-field cron expression (or @hourly, @daily, ...) that fires; else ValueError."""
+    text = " ".join(expr.split())
+    how = 'write five fields (minute hour day-of-month month day-of-week), e.g. "*/15 * * * *" or "0 6 * * 1-5"'
+    if text.lower() in _CRON_MACROS:
+        return text
+    fields = len(text.split())
+    if fields != 5:
+        raise ValueError(f"{expr!r} is not a cron expression: it has {fields} field{'s' * (fields != 1)}; {how}")
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=text)
+    except ValidationError:
+        raise ValueError(f"{expr!r} is not a cron expression: {how}") from None
+    try:
+        from prefect._vendor.croniter import CroniterBadDateError, croniter
+    except ImportError:  # Prefect's vendored copy moved: the check above still ran
+        return text
+    try:
+        croniter(text, datetime(2025, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"{expr!r} never fires (no such date): {how}") from None
+    return text
+
+
+def check_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone ("Europe/Berlin", "UTC"); else ValueError with the nearest names."""
+    from zoneinfo import available_timezones
+
+    zones = available_timezones()
+    if name in zones:
+        return name
+    close = difflib.get_close_matches(name, sorted(zones), n=3, cutoff=0.75)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else 'write an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"'
+    raise ValueError(f"{name!r} is not a time zone: {hint}")
+
+
+def resolve_path(value: str, base: Path) -> str:
+    """A path written in a config file, read against the file's folder (`~` expanded); URLs as they are."""
+    if "://" in value:
+        return value
+    expanded = os.path.expanduser(value)
+    return expanded if os.path.isabs(expanded) else os.path.normpath(os.path.join(base, expanded))
 
 
 def parse_size(value: str) -> int:
@@ -265,9 +336,26 @@ def _describe(err: dict, data: dict) -> str:
     message = err.get("msg", "invalid").removeprefix("Value error, ")
     kind = err.get("type")
     if kind == "extra_forbidden":
-        message = "unknown field (check its spelling; see newsflow.example.toml for the fields)"
+        known = WarehouseConfig.model_fields if where == "warehouse" else SourceConfig.model_fields
+        close = difflib.get_close_matches(str(loc[-1]) if loc else "", list(known), n=1, cutoff=0.7)
+        hint = f"did you mean {close[0]!r}?" if close else "check its spelling"
+        message = f"unknown field ({hint} See newsflow.example.toml for the fields)"
     elif kind == "missing":
         message = "is required"
     elif kind == "literal_error":
         message = f"must be one of {', '.join(KINDS)}"
     return f"{where}{': ' if where and field else ''}{f'field {field!r} ' if field else ' '}{message}".replace("  ", " ")
+
+
+def _table(key: str, value: Any) -> str:
+    """How `key` was written in the TOML: [[key]], [key] or key = ..."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return f"[[{key}]]"
+    return f"[{key}]" if isinstance(value, dict) else f"{key!r}"
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key.lower(), list(_TABLES), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {_TABLES[close[0]]}?"
+    return "a config has a [warehouse] table and [[sources]] tables only (see newsflow.example.toml)"

@@ -72,7 +72,14 @@ enabled = false
         ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "every day"', "not a cron expression"),
         ('name = "a"\nkind = "feed"\nlocation = "x"\ninterval = "15x"', "field 'interval' '15x' is not a duration"),
         ('name = "a"\nkind = "feed"\nlocation = "x"\ninterval = "5m"\ncron = "0 * * * *"', "both cron and interval"),
-        ('name = "a"\nkind = "feed"\nlocation = "x"\nmax_itmes = 3', "field 'max_itmes' unknown field (check its spelling"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\nmax_itmes = 3', "field 'max_itmes' unknown field (did you mean 'max_items'?"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "0 * * * *"\ntimezone = "Europe/Berln"',
+         "field 'timezone' 'Europe/Berln' is not a time zone: did you mean 'Europe/Berlin'"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "0 * * * *"\ntimezone = "Mars/Olympus"', "write an IANA name"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "*/15 * * *"', "'*/15 * * *' is not a cron expression: it has 4 fields"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "0 0 * * * *"', "it has 6 fields"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "61 * * * *"', "'61 * * * *' is not a cron expression"),
+        ('name = "a"\nkind = "feed"\nlocation = "x"\ncron = "0 0 30 2 *"', "never fires"),
         ('name = "a b"\nkind = "feed"\nlocation = "x"', "is not a usable name"),
         ('name = "a"\nkind = "feed"\nlocation = "x"\ninterval = 2', "too short"),
     ],
@@ -117,3 +124,55 @@ def test_run_targets(tmp_path: Path):
     assert plan_runs(["https://example.com/x"], config, kind="sitemap")[0].source_config.kind == "sitemap"
     assert guess_url_kind("https://example.com/sitemap_index.xml") == "sitemap"
     assert guess_url_kind("https://example.com/news/rss.xml") == "feed"
+
+
+def test_misspelt_tables_get_a_suggestion():
+    with pytest.raises(ConfigError, match=r"^newsflow.toml: \[\[source\]\] is not part of a newsflow config: did you mean \[\[sources\]\]\?$"):
+        parse('[[source]]\nname = "a"\nkind = "feed"\nlocation = "x"')
+    with pytest.raises(ConfigError, match=r"\[warehose\] is not part .*did you mean \[warehouse\]\?"):
+        parse('[warehose]\nroot = "x"')
+    with pytest.raises(ConfigError, match=r"'colour' is not part .*\[warehouse\] table and \[\[sources\]\] tables only"):
+        parse('colour = "blue"')
+    with pytest.raises(ConfigError, match=r"warehouse: field 'rot' unknown field \(did you mean 'root'\?"):
+        parse('[warehouse]\nrot = "x"')
+
+
+def test_cron_macros_and_zones_pass():
+    config = parse('[[sources]]\nname = "a"\nkind = "feed"\nlocation = "x"\ncron = "@daily"\ntimezone = "America/New_York"')
+    assert config.sources[0].schedule == "cron @daily (America/New_York)"
+
+
+def test_relative_paths_are_read_against_the_config_folder(tmp_path: Path, monkeypatch):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "newsflow.toml").write_text("""
+[warehouse]
+root = "wh"
+
+[[sources]]
+name = "drop"
+kind = "folder"
+location = "../drop"
+
+[[sources]]
+name = "crawl"
+kind = "warc"
+location = "crawls/*.warc.gz"
+
+[[sources]]
+name = "abs"
+kind = "folder"
+location = "/srv/drop"
+
+[[sources]]
+name = "feed"
+kind = "feed"
+location = "https://example.com/rss"
+""")
+    monkeypatch.chdir(tmp_path)  # somewhere else than the config's folder
+    config = load_config("etc/newsflow.toml")
+    assert config.warehouse.root == str(folder / "wh")
+    assert [s.location for s in config.sources] == [
+        str(tmp_path / "drop"), str(folder / "crawls" / "*.warc.gz"), "/srv/drop", "https://example.com/rss"]
+    (folder / "bare.toml").write_text("")
+    assert load_config(folder / "bare.toml").warehouse.root == "data/warehouse"  # the default stays the current folder's
