@@ -20,7 +20,7 @@ _BINARY_MAGIC = {
     b"\x89PNG": "png image",
     b"GIF8": "gif image",
     b"\xff\xd8\xff": "jpeg image",
-    b"%PDF": "pdf document (extract its text first)",
+    b"%PDF": "pdf document",  # parse_document reads PDFs before decoding: only a direct call gets here
     b"PK\x03\x04": "zip archive",
     b"\x1f\x8b": "gzip data",
     b"\x7fELF": "executable",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 # XML that is not a web page: feeds, sitemaps, data exports (never an article by itself).
@@ -22,8 +24,38 @@ _MD_SIGNALS = [
 ]
 
 
+# RFC 5322 header fields that mail always carries and articles never open with
+_MAIL_FIELDS = {"from", "date", "subject", "to", "message-id", "mime-version", "content-type", "received", "return-path", "reply-to", "sender"}
+_HEADER_LINE = re.compile(r"([!-9;-~]+):")
+_MBOX_FROM = re.compile(r"From \S+ ")
+# a NewsML-G2 item or message: its root element (any prefix), or a DOCTYPE naming it
+_NEWSML_ROOT = re.compile(r"<(?:!DOCTYPE\s+)?(?:[\w.-]+:)?(?:newsItem|newsMessage)\b")
+_PDF_MAGIC_WITHIN = 1024  # the PDF spec lets "%PDF-" start anywhere in the first 1024 bytes
+
+
+def detect_binary_format(content: bytes) -> str | None:
+    """'pdf' or 'docx' for the binary renditions read as such, else None (then decoded as text)."""
+    if b"%PDF-" in content[:_PDF_MAGIC_WITHIN]:
+        return "pdf"
+    if content.startswith(b"PK\x03\x04") and _is_docx(content):
+        return "docx"
+    return None
+
+
+def _is_docx(content: bytes) -> bool:
+    """A zip whose directory names the main part of a WordprocessingML document."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return False
+
+
 def detect_format(text: str) -> str:
-    """One of: html, json, jsonl, xml, markdown, plaintext."""
+    """One of: html, json, jsonl, xml, newsml-g2, email, mbox, markdown, plaintext.
+
+    (ninjs items are JSON: the JSON reader tells them from other records, one by one.)
+    """
     head = text.lstrip()[:4096]
     if head[:1] in "{[":
         kind = _json_kind(text)
@@ -31,9 +63,13 @@ def detect_format(text: str) -> str:
             return kind
     if _HTML_START.match(head):
         return "html"
+    mail = _mail_kind(text)
+    if mail:
+        return mail
     # before counting tags: a feed's CDATA content is full of HTML tags, yet the file is a feed
     if _XML_START.match(head) and not _HTML_ROOT.search(head):
-        return "xml"
+        # the root may follow a long DOCTYPE (a billion-laughs one is ~1 KB): look further
+        return "newsml-g2" if _NEWSML_ROOT.search(text, 0, 65_536) else "xml"
     if len(_HTML_TAGS.findall(head)) >= 5:
         return "html"
     sample = text[:200_000]
@@ -43,6 +79,31 @@ def detect_format(text: str) -> str:
         if signals == 2:
             return "markdown"
     return "plaintext"
+
+
+def _mail_kind(text: str) -> str | None:
+    """'email' for one RFC 5322 message, 'mbox' for a mailbox ("From " line, then a message).
+
+    The first block must be header fields only (continuation lines allowed), From: among them and
+    two more fields only mail has: an article that opens with "Date: ..." stays an article.
+    """
+    start = text[:20_000].lstrip("\n")
+    if not _HEADER_LINE.match(start) and not _MBOX_FROM.match(start):
+        return None  # the common case: an article's first word is no field name
+    kind = "email"
+    if _MBOX_FROM.match(start):
+        kind, start = "mbox", start.partition("\n")[2]
+    names = set()
+    for line in start[:16_384].split("\n"):
+        if not line.strip():
+            break
+        if line[:1] in " \t":
+            continue
+        field = _HEADER_LINE.match(line)
+        if not field:
+            return None
+        names.add(field.group(1).lower())
+    return kind if "from" in names and len(names & _MAIL_FIELDS) >= 3 else None
 
 
 def _json_kind(text: str) -> str | None:

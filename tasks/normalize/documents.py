@@ -13,7 +13,7 @@ import pyarrow as pa
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.dedup.fold import body_hash
 from tasks.normalize.decode import decode_text
-from tasks.normalize.detect import detect_format
+from tasks.normalize.detect import detect_binary_format, detect_format
 from tasks.normalize.jsonrecords import iter_json_records, parse_record
 from tasks.normalize.markdown import parse_markdown
 from tasks.normalize.plaintext import parse_plaintext
@@ -99,6 +99,15 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
     back as a RejectError in the list; a document that fails raises RejectError."""
     if len(content) > MAX_CONTENT_BYTES:
         raise RejectError("too-large", f"{len(content)} bytes > limit {MAX_CONTENT_BYTES} (at most {MAX_TEXT_CHARS} characters of text)")
+    binary = detect_binary_format(content)
+    if binary == "pdf":
+        from tasks.normalize.pdf import parse_pdf  # PDFium loads with the first PDF
+
+        return [parse_pdf(content)]
+    if binary == "docx":
+        from tasks.normalize.docx_text import parse_docx  # python-docx loads with the first DOCX
+
+        return [parse_docx(content)]
     text = decode_text(content)
     if len(text) > MAX_TEXT_CHARS:
         raise RejectError("too-large", f"{len(text)} characters of text > limit {MAX_TEXT_CHARS}")

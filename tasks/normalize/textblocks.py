@@ -152,11 +152,16 @@ def ends_mid_sentence(paragraph: str) -> bool:
     return len(text) >= _JOIN_MIN_CHARS and not text.endswith(_TERMINAL)
 
 
+def _cut_before(previous: str, para: str) -> bool:
+    return para[:1].islower() and len(previous.split()) >= 4 and not previous.rstrip().endswith(_TERMINAL)
+
+
 def rejoin_split_sentences(paragraphs: list[str]) -> list[str]:
-    """Join a long paragraph that stops mid-sentence with the paragraph after it."""
+    """Join a long paragraph that stops mid-sentence with the paragraph after it, and any paragraph
+    without final punctuation with one that goes on in lower case (a page break cut it)."""
     out: list[str] = []
     for para in paragraphs:
-        if out and ends_mid_sentence(out[-1]) and para[:1].isalnum():
+        if out and (ends_mid_sentence(out[-1]) and para[:1].isalnum() or _cut_before(out[-1], para)):
             out[-1] = f"{out[-1]} {para}"
         else:
             out.append(para)
