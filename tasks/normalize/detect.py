@@ -66,10 +66,14 @@ def detect_format(text: str) -> str:
     mail = _mail_kind(text)
     if mail:
         return mail
-    # before counting tags: a feed's CDATA content is full of HTML tags, yet the file is a feed
-    if _XML_START.match(head) and not _HTML_ROOT.search(head):
-        # the root may follow a long DOCTYPE (a billion-laughs one is ~1 KB): look further
-        return "newsml-g2" if _NEWSML_ROOT.search(text, 0, 65_536) else "xml"
+    if _XML_START.match(head):
+        # the root may follow a long DOCTYPE (a billion-laughs one is ~1 KB), and an item's XHTML
+        # body holds <html>: NewsML-G2 is looked for first, and further
+        if _NEWSML_ROOT.search(text, 0, 65_536):
+            return "newsml-g2"
+        # before counting tags: a feed's CDATA content is full of HTML tags, yet the file is a feed
+        if not _HTML_ROOT.search(head):
+            return "xml"
     if len(_HTML_TAGS.findall(head)) >= 5:
         return "html"
     sample = text[:200_000]

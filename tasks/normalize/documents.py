@@ -16,6 +16,7 @@ from tasks.normalize.decode import decode_text
 from tasks.normalize.detect import detect_binary_format, detect_format
 from tasks.normalize.jsonrecords import iter_json_records, parse_record
 from tasks.normalize.markdown import parse_markdown
+from tasks.normalize.ninjs import is_ninjs, parse_ninjs
 from tasks.normalize.plaintext import parse_plaintext
 from tasks.normalize.urls import domain_of, normalize_url
 from tasks.records import Link, ParsedArticle, Reject, RejectError
@@ -95,8 +96,9 @@ def storable(value):
 
 
 def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle | RejectError]:
-    """Every article a document holds (one, or one per JSON record): a record that fails comes
-    back as a RejectError in the list; a document that fails raises RejectError."""
+    """Every article a document holds (one, or one per JSON record, NewsML-G2 item or e-mail
+    story): a part that fails comes back as a RejectError in the list; a document that fails
+    raises RejectError. The rendition is told from the content (detect.py), never the name."""
     if len(content) > MAX_CONTENT_BYTES:
         raise RejectError("too-large", f"{len(content)} bytes > limit {MAX_CONTENT_BYTES} (at most {MAX_TEXT_CHARS} characters of text)")
     binary = detect_binary_format(content)
@@ -112,6 +114,10 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
     if len(text) > MAX_TEXT_CHARS:
         raise RejectError("too-large", f"{len(text)} characters of text > limit {MAX_TEXT_CHARS}")
     fmt = detect_format(text)
+    if fmt == "newsml-g2":
+        from tasks.normalize.newsml import parse_newsml
+
+        return parse_newsml(content, uri)
     if fmt == "xml":
         raise RejectError("not-an-article", "an XML document (feed, sitemap or data), not an article: read feeds and sitemaps with their own source kinds")
     if fmt in ("json", "jsonl"):
@@ -122,7 +128,7 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
                 out.append(RejectError("bad-json", error))
                 continue
             try:
-                record_article = parse_record(record)
+                record_article = parse_ninjs(record) if is_ninjs(record) else parse_record(record)
                 out.append(storable(record_article) if may_hold_surrogates else record_article)
             except RejectError as exc:
                 exc.detail = f"record {index}: {exc.detail}"
