@@ -1,4 +1,4 @@
-"""`newsflow compact | vacuum | history`: upkeep of a long-lived warehouse."""
+"""`newsflow compact | vacuum | history | reprocess | shell | migrate`: living with a warehouse."""
 
 from __future__ import annotations
 
@@ -19,13 +19,15 @@ def register(app: typer.Typer) -> None:
     app.command()(vacuum)
     app.command()(history)
     app.command()(reprocess)
+    app.command()(shell)
+    app.command()(migrate)
 
 
 def compact(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
-    """Merge each table's small files (Delta optimize) and drop superseded story versions.
+    """Flush rows waiting in the catalog to Parquet and merge small files, now.
 
-    Every run appends a few small files per table; compact now and then (e.g. daily).
-    Readers see the same rows before and after.
+    Runs do this themselves when thresholds are passed (warehouse/maintenance.py); this is the
+    same code without waiting. Readers see the same rows before and after.
 
     [b]Examples[/b]
 
@@ -36,43 +38,51 @@ def compact(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, t
 
     with stderr.status("compacting ..."):
         report = run_compact(_open(warehouse))
-    rows = [(t, r["files_removed"], r["files_added"], r["superseded_rows_dropped"], r["files_now"]) for t, r in report.items()]
-    print_rows(["table", "files_removed", "files_added", "superseded_rows_dropped", "files_now"], rows, fmt, title="compact")
+    print_rows(["step", "count"], sorted(report.items()), fmt, title="compact")
 
 
 def vacuum(
     warehouse: WarehouseOpt = "data/warehouse",
-    retention_hours: Annotated[int, typer.Option(help="Keep files any version of the last N hours still uses.")] = 168,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted.")] = False,
+    retention_hours: Annotated[int, typer.Option(help="Keep the snapshots (time travel) of the last N hours.")] = 168,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be expired and deleted.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
-    """Delete data files no table version within the retention references (after compact or deletes).
+    """Expire snapshots older than the retention and delete the files only they used.
 
-    Time travel (`sql --as-of`) to versions older than the retention stops working for vacuumed files.
+    Runs expire snapshots past the default retention (7 days) themselves; `sql --as-of`
+    cannot go back further than the oldest kept snapshot.
 
     [b]Examples[/b]
 
       newsflow vacuum --dry-run
       newsflow vacuum --retention-hours 24
     """
+    from datetime import timedelta
+
     from warehouse.maintenance import vacuum as run_vacuum
 
-    report = run_vacuum(_open(warehouse), retention_hours=retention_hours, dry_run=dry_run)
-    print_rows(["table", "files_would_be_removed" if dry_run else "files_removed"], sorted(report.items()), fmt, title="vacuum")
+    report = run_vacuum(_open(warehouse), retention=timedelta(hours=retention_hours), dry_run=dry_run)
+    print_rows(["step", "would be" if dry_run else "count"], sorted(report.items()), fmt, title="vacuum")
 
 
-def history(warehouse: WarehouseOpt = "data/warehouse", fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
-    """Committed loads with the version to pass to `newsflow sql --as-of`.
+def history(
+    warehouse: WarehouseOpt = "data/warehouse",
+    limit: Annotated[int, typer.Option(help="Show the newest N runs (0: all).")] = 50,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """The lake's snapshots that committed a run, with their load: the handles for `sql --as-of`.
 
     [b]Examples[/b]
 
       newsflow history
-      newsflow history --format json
+      newsflow sql "select count(*) from stories" --as-of 12
+      newsflow history --format json --limit 0
     """
     from warehouse.maintenance import history as load_history
 
     rows = load_history(_open(warehouse))
-    print_rows(["version", "load_id", "committed_at", "counts"], rows, fmt, title="history")
+    rows = rows[-limit:] if limit else rows
+    print_rows(["snapshot", "committed_at", "load_id", "source", "documents", "articles", "rejects"], rows, fmt, title="history")
 
 
 def reprocess(
@@ -101,12 +111,59 @@ def reprocess(
     print_rows(["table", "rows"], rows, fmt, title=f"reprocess {stage} (load {result['load_id']})")
 
 
-def _open(warehouse: str):
-    from pathlib import Path
+def shell(warehouse: WarehouseOpt = "data/warehouse") -> None:
+    """Open the `duckdb` CLI (the same DuckDB release) with the warehouse attached read-only.
 
+    The DuckLake extension is installed from newsflow's own wheel, never downloaded. Every
+    table is there under its name; `.tables` lists them, `.quit` leaves.
+
+    [b]Examples[/b]
+
+      newsflow shell
+      newsflow shell --warehouse /data/wh
+    """
+    import shutil
+
+    from warehouse.shell import shell_command
+
+    wh = _open(warehouse)
+    if not wh.exists():
+        stderr.print(f"[red]no warehouse at {wh.root}[/red]: run `newsflow run` first")
+        raise typer.Exit(1)
+    argv, init = shell_command(wh, shutil.which("duckdb"))
+    if argv is None:
+        stderr.print("[red]the duckdb CLI is not installed[/red]: run `make env` (it installs duckdb-cli)")
+        raise typer.Exit(1)
+    import os
+
+    os.execv(argv[0], argv)
+
+
+def migrate(
+    delta_warehouse: Annotated[str, typer.Argument(help="A warehouse written by newsflow before DuckLake (Delta tables).")],
+    warehouse: WarehouseOpt = "data/warehouse",
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Copy an earlier (Delta Lake) warehouse's committed, current rows into a DuckLake warehouse.
+
+    One transaction: the new warehouse gets every table or nothing. The old one is only read.
+
+    [b]Examples[/b]
+
+      newsflow migrate old-data/warehouse --warehouse data/warehouse
+    """
+    from warehouse.migrate import MigrateError, migrate_delta
+
+    try:
+        with stderr.status(f"migrating {delta_warehouse} ..."):
+            counts = migrate_delta(delta_warehouse, _open(warehouse))
+    except MigrateError as exc:
+        stderr.print(f"[red]cannot migrate[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    print_rows(["table", "rows"], sorted(counts.items()), fmt, title=f"migrated {delta_warehouse} → {warehouse}")
+
+
+def _open(warehouse: str):
     from flows.warehouses import open_warehouse
 
-    if "://" not in warehouse and not Path(warehouse).exists():
-        stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
-        raise typer.Exit(1)
     return open_warehouse(warehouse)

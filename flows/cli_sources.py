@@ -31,7 +31,9 @@ def read_config(path: str, *, required: bool) -> NewsflowConfig:
         # The default file is optional for commands that also work without sources.
         return load_config(path, required=required or path != DEFAULT_CONFIG)
     except ConfigError as exc:
-        stderr.print(f"[red]bad config[/red]: {exc}", markup=True, highlight=False)
+        from rich.markup import escape
+
+        stderr.print(f"[red]bad config[/red]: {escape(str(exc))}", markup=True, highlight=False)  # [[sources]] is not markup
         raise typer.Exit(2) from None
 
 
@@ -162,12 +164,12 @@ def _minute(when) -> str | None:
 def _load_summary(run) -> dict | None:
     """The committed load the flow run wrote, from the warehouse its parameters name."""
     root = (run.parameters or {}).get("warehouse")
-    if not root or ("://" not in root and not Path(root).exists()):
-        return None
     from flows.warehouses import open_warehouse
-    from warehouse.views import connect
+    from warehouse.lake import connect
 
-    con = connect(open_warehouse(root))
+    if not root or not open_warehouse(root, catalog=(run.parameters or {}).get("catalog")).exists():
+        return None
+    con = connect(open_warehouse(root, catalog=(run.parameters or {}).get("catalog")))
     row = con.execute(
         "SELECT load_id, counts FROM loads WHERE flow_run_id = ? AND status = 'committed' ORDER BY finished_at DESC LIMIT 1",
         [str(run.id)],
@@ -177,12 +179,12 @@ def _load_summary(run) -> dict | None:
 
 
 def _activity(root: str) -> dict[str, dict]:
-    if "://" not in root and not Path(root).exists():
-        return {}
     from flows.warehouses import open_warehouse
+    from warehouse.lake import connect
     from warehouse.lookups import source_activity
-    from warehouse.views import connect
 
+    if not open_warehouse(root).exists():
+        return {}
     con = connect(open_warehouse(root))
     try:
         return source_activity(con)

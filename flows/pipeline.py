@@ -1,4 +1,4 @@
-"""The `news-pipeline` flow: ingest → normalize → dedup → enrich → publish, one load per run."""
+"""The `news-pipeline` flow: ingest → normalize → enrich → dedup → publish, one transaction per run."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ from tasks.records import Reject
 from tasks.sources.base import SourceState
 from tasks.sources.collect import collect_source_task, fetch_log_table
 from tasks.sources.netguard import private_networks_allowed
+from flows.warehouses import open_warehouse
 from warehouse.faults import checkpoint
+from warehouse.lake import Warehouse
 from warehouse.lookups import (
     fetch_log_rows,
     load_dedup_context,
@@ -33,15 +35,12 @@ from warehouse.lookups import (
     stored_copies,
     stored_keys,
 )
-from warehouse.publish import publish_tables
-from warehouse.schemas import REJECTS
-from warehouse.storage import storage_options as warehouse_storage_options
-from warehouse.store import Warehouse
-from warehouse.views import connect, write_catalog
+from warehouse.publish import commit_message, load_row, publish_tables
 
 DEFAULT_WAREHOUSE = "data/warehouse"
 
-publish_task = task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)(publish_tables)
+# no retries: a failed statement aborts the run's transaction, which then rolls back whole
+publish_task = task(name="publish", cache_policy=NO_CACHE)(publish_tables)
 publish_run_summary_task = task(name="publish-run-summary", cache_policy=NO_CACHE)(publish_run_summary)
 
 
@@ -59,18 +58,21 @@ def news_pipeline(
     allow_private_networks: bool = False,
     storage_options: dict[str, str] | None = None,
     batch_rows: int | None = None,
+    catalog: str | None = None,
 ) -> dict:
     """Ingest a configured source (`source_config`), or files and folders (`paths`), into the
     warehouse; returns the run's counts. Private networks are allowed when the source, this
     parameter or NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 (in the flow's environment) says so.
 
-    An s3:// warehouse takes its credentials, region and endpoint from AWS_* variables in the
-    flow's environment; `storage_options` adds non-secret delta-rs options. `batch_rows` splits
-    normalize and enrich into tasks of that many rows (for a Dask task runner)."""
+    `catalog` is the lake's catalog database (default `<warehouse>/catalog.sqlite`; a
+    postgres://… URL without a password, which comes from PGPASSWORD or ~/.pgpass). An s3://
+    warehouse takes its credentials, region and endpoint from AWS_* variables in the flow's
+    environment; `storage_options` adds non-secret ones. `batch_rows` splits normalize and
+    enrich into tasks of that many rows (for a Dask task runner)."""
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     load_id = new_load_id(started)
-    wh = Warehouse(warehouse, warehouse_storage_options(warehouse, os.environ, storage_options))
+    wh = open_warehouse(warehouse, storage_options, catalog)
     fetch_log: list[dict] = []
     skipped: dict[str, int] = {}
     if source_config is not None:
@@ -93,9 +95,8 @@ def news_pipeline(
     checkpoint("enrich")
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
-    with wh.writing():
+    with wh.writing() as con:  # the writer lock and ONE transaction: the run commits whole or not at all
         checkpoint("locked")
-        con = connect(wh, read_only=False)
         stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
         articles = normalized.articles.filter(pc.is_in(normalized.articles.column("document_id"), documents.column("document_id")))
@@ -107,14 +108,14 @@ def news_pipeline(
         enrichment = {name: t.filter(pc.is_in(t.column("article_id"), articles.column("article_id"))) for name, t in enrichment.items()}
         fingerprints = normalized.fingerprints.filter(pc.is_in(normalized.fingerprints.column("article_id"), articles.column("article_id")))
         context = load_dedup_context(con, fingerprints)
-        con.close()
         deduped = run_task(dedup_task, articles, fingerprints, context, started, load_id)
         checkpoint("dedup")
         # Python rows of what dedup touched, made once for events and the two summaries
         story_rows = deduped.stories.to_pylist()
         member_rows = deduped.members.select(["article_id", "story_id", "method"]).to_pylist()
         new_ids = set(articles.column("article_id").to_pylist())
-        events = _events(wh, story_rows, enrichment, load_id)
+        events = _events(con, story_rows, enrichment, load_id)
+        reject_rows = rejects_table(rejects, load_id)
         batches = {
             "documents": documents,
             "articles": articles.drop_columns(["fetched_at"]),
@@ -122,24 +123,24 @@ def news_pipeline(
             "fingerprints": fingerprints,
             "story_members": deduped.members,
             "stories": deduped.stories,
-            "rejects": rejects_table(rejects, load_id),
+            "rejects": reject_rows,
             "fetch_log": fetch_log_table(fetch_log, load_id),
             **enrichment,
             "events": events,
         }
-        if documents.num_rows == 0 and not fetch_log and wh.fresh(REJECTS, batches["rejects"]).num_rows == 0:
+        new_rejects = set(reject_rows.column("reject_id").to_pylist())
+        if documents.num_rows == 0 and not fetch_log and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
             logger.info("nothing new: no load written")  # a re-run leaves every table as it was
             return {"load_id": None, "inputs": len(raws), **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
                     "source": source, "fetches": 0, "skipped": skipped}
-        wh.start_load(load_id, _flow_run_id(), started)  # before the first write: a crash from here on is cleaned up
         checkpoint("started")
-        written = publish_task(wh, batches)
+        written = publish_task(con, batches)
         counts = {"inputs": len(raws), **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
         counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
+        publish_tables(con, {"loads": load_row(load_id, _flow_run_id(), started, counts, source)})
+        commit_message(con, load_id, f"{source}: {documents.num_rows} documents")
         checkpoint("commit")
-        wh.commit_load(load_id, _flow_run_id(), started, counts)
-        checkpoint("committed")
-        write_catalog(wh)
+    checkpoint("committed")
     logger.info("load %s committed: %s", load_id, counts)
     # artifacts in the Prefect UI: counts by stage, new stories, top duplicates, rejects by reason
     publish_run_summary_task(build_run_summary(load_id, counts, story_rows, member_rows, new_ids, set(context.stories)))
@@ -149,19 +150,17 @@ def news_pipeline(
 def _enrich(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | None = None) -> dict:
     """Enrich each new body once; an exact copy of a stored article reuses its stored rows."""
     copies, rows = {}, {}
-    if articles.num_rows and wh.files("fingerprints"):
-        con = connect(wh)
-        copies = stored_copies(con, articles)
-        rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
-        con.close()
+    if articles.num_rows and wh.exists():
+        with wh.reading() as con:
+            copies = stored_copies(con, articles)
+            rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
     return enrich_batches(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id, batch_rows)
 
 
-def _events(wh: Warehouse, stories: list[dict], enrichment: dict, load_id: str) -> pa.Table:
+def _events(con, stories: list[dict], enrichment: dict, load_id: str) -> pa.Table:
     """Group the touched stories with stored ones of the same days that tell the same event."""
     features = article_features(enrichment["embeddings"], enrichment["entities"])
     missing = [s["canonical_article_id"] for s in stories if s["canonical_article_id"] not in features]
-    con = connect(wh)
     if missing:
         stored = load_enrichment(con, missing, ("embeddings", "entities"))
         if stored:
@@ -169,7 +168,6 @@ def _events(wh: Warehouse, stories: list[dict], enrichment: dict, load_id: str) 
     touched = touched_vectors(stories, features)
     window = window_of(touched)
     neighbours = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else []
-    con.close()
     return build_events(touched, neighbours, load_id)
 
 
@@ -200,21 +198,18 @@ def summarize(documents: pa.Table, stories: list[dict], members: list[dict], new
 
 
 def _drop_stored(wh: Warehouse, documents: pa.Table) -> pa.Table:
-    if not wh.files("documents"):
+    if not wh.exists() or documents.num_rows == 0:
         return documents
-    con = connect(wh)
-    stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
-    con.close()
+    with wh.reading() as con:
+        stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
     return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string()))))
 
 
 def _previous_fetch_log(wh: Warehouse, source: str) -> list[dict]:
-    if not wh.files("fetch_log"):
+    if not wh.exists():
         return []
-    con = connect(wh)
-    rows = fetch_log_rows(con, source)
-    con.close()
-    return rows
+    with wh.reading() as con:
+        return fetch_log_rows(con, source)
 
 
 def _fetched_at(articles: pa.Table, documents: pa.Table) -> pa.Array:

@@ -1,13 +1,12 @@
 """The `news-reprocess` flow: rebuild derived tables from stored documents, without refetching.
 
-After a parser, dedup or enrichment upgrade. The rebuilt tables are written as one load that
-*replaces* them: readers see the old tables until it commits, the new ones after; a crash
-leaves the old ones in place.
+After a parser, dedup or enrichment upgrade. The rebuilt tables are emptied and written again
+inside ONE transaction: readers see the old tables until it commits, the new ones after; a
+crash leaves the old ones in place.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from enum import Enum
 
@@ -21,12 +20,10 @@ from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.stage import enrich_new_articles
 from tasks.ingest import rejects_table
 from tasks.normalize.batch import normalize_documents
+from flows.warehouses import open_warehouse
 from warehouse.faults import checkpoint
-from warehouse.publish import publish_tables
+from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.schemas import FINGERPRINTS
-from warehouse.storage import storage_options as warehouse_storage_options
-from warehouse.store import Warehouse
-from warehouse.views import connect, write_catalog
 
 CHUNK = 2_000  # documents per normalize/enrich batch: bounded memory on any warehouse size
 
@@ -38,24 +35,26 @@ class Stage(str, Enum):
 
 
 REBUILDS = {
-    Stage.normalize: ["articles", "links", "fingerprints", "story_members", "stories", *ENRICH_TABLES],
-    Stage.dedup: ["fingerprints", "story_members", "stories"],
+    Stage.normalize: ["articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories", "story_merges",
+                      *ENRICH_TABLES],
+    Stage.dedup: ["fingerprints", "fingerprint_bands", "story_members", "stories", "story_merges"],
     Stage.enrich: list(ENRICH_TABLES),
 }
 
 
 @flow(name="news-reprocess", log_prints=False)
-def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.normalize) -> dict:
+def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.normalize, catalog: str | None = None) -> dict:
     """Rebuild the tables of `stage` and every stage after it from the raw layer."""
     logger = get_run_logger()
     stage = Stage(stage)
     started = datetime.now(timezone.utc)
     load_id = new_load_id(started)
-    wh = Warehouse(warehouse, warehouse_storage_options(warehouse, os.environ))
+    wh = open_warehouse(warehouse, catalog=catalog)
     written: dict[str, int] = {}
-    with wh.writing():
-        wh.start_load(load_id, _flow_run_id(), started)
-        con = connect(wh, read_only=False)
+    replacing = frozenset(REBUILDS[stage])
+    with wh.writing() as con:
+        for name in sorted(replacing):  # emptied first, inside the transaction: readers see the old rows until it commits
+            con.execute(f'DELETE FROM "{name}"')
         if stage == Stage.normalize:
             ids = [r[0] for r in con.execute("SELECT document_id FROM documents ORDER BY document_id").fetchall()]
             metas, fingerprints = [], []
@@ -67,9 +66,8 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
                 enrichment = enrich_new_articles(articles, {}, {}, load_id)
                 enrichment.pop("_failed")
                 fps = normalized.fingerprints
-                _add(written, publish_tables(wh, {"articles": articles, "links": normalized.links, **enrichment,
-                                                  "rejects": rejects_table(normalized.rejects, load_id)},
-                                             replacing=frozenset(REBUILDS[stage])))
+                _add(written, publish_tables(con, {"articles": articles, "links": normalized.links, **enrichment,
+                                                   "rejects": rejects_table(normalized.rejects, load_id)}))
                 fingerprints.append(fps)
                 metas.append(_with_fetched_at(con, articles))
                 checkpoint("reprocess:chunk")
@@ -82,17 +80,15 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
                 for start in range(0, articles.num_rows, CHUNK):
                     enrichment = enrich_new_articles(articles.slice(start, CHUNK), {}, {}, load_id)
                     enrichment.pop("_failed")
-                    _add(written, publish_tables(wh, enrichment, replacing=frozenset(REBUILDS[stage])))
-        con.close()
+                    _add(written, publish_tables(con, enrichment))
         if stage != Stage.enrich and articles is not None:
             fps = pa.concat_tables(fingerprints) if fingerprints else FINGERPRINTS.schema.empty_table()
             deduped = dedup_articles(articles, fps, StoredContext(candidates=fps.schema.empty_table()), started, load_id)
-            _add(written, publish_tables(wh, {"fingerprints": fps, "story_members": deduped.members, "stories": deduped.stories},
-                                         replacing=frozenset(REBUILDS[stage])))
+            _add(written, publish_tables(con, {"fingerprints": fps, "story_members": deduped.members, "stories": deduped.stories}))
         counts = {"reprocess": stage.value, "rows_written": written}
+        publish_tables(con, {"loads": load_row(load_id, _flow_run_id(), started, counts, "reprocess")})
+        commit_message(con, load_id, f"reprocess from {stage.value}")
         checkpoint("reprocess:commit")
-        wh.commit_load(load_id, _flow_run_id(), started, counts, replaces=REBUILDS[stage])
-        write_catalog(wh)
     logger.info("reprocess %s committed as load %s: %s", stage.value, load_id, written)
     return {"load_id": load_id, **counts}
 

@@ -1,8 +1,11 @@
-"""One writer at a time per warehouse (flock for a folder, a lease object on s3://).
+"""One writer at a time per warehouse: flock beside a SQLite catalog, an advisory lock in a
+PostgreSQL catalog.
 
-Runs compute outside the lock (ingest, normalize) and hold it only while they match against
-stored articles and write, so two overlapping runs serialize their writes instead of
-each deciding "this article is new" and storing it twice.
+DuckLake's transactions make each run atomic; the lock is for the logical race: two runs
+that each decide "this article is new" would both store it. Runs compute outside the lock
+(ingest, normalize, enrich) and hold it only while they match against stored articles and
+write. Both locks die with their holder: the kernel drops a killed process's flock, and
+PostgreSQL drops the advisory lock of a closed session.
 """
 
 from __future__ import annotations
@@ -11,18 +14,13 @@ import fcntl
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warehouse.lease import S3Lease
-from warehouse.storage import is_s3, s3_client, split_s3
-
 if TYPE_CHECKING:
-    from warehouse.store import Warehouse
+    from warehouse.lake import Warehouse
 
 
 class LockTimeoutError(TimeoutError):
@@ -30,42 +28,23 @@ class LockTimeoutError(TimeoutError):
 
 
 @contextmanager
-def warehouse_lock(warehouse: "Warehouse", timeout: float | None = None) -> Iterator[object | None]:
-    """The warehouse's writer lock: flock for a folder, a lease object for s3:// (warehouse/lease.py).
-
-    Yields the lease for s3 roots (its `ensure_held()` guards the commit), else None.
-    """
-    if is_s3(warehouse.root):
-        with _s3_lease(warehouse, timeout) as lease:
-            yield lease
+def warehouse_lock(warehouse: "Warehouse", timeout: float | None = None) -> Iterator[None]:
+    if warehouse.catalog_kind == "postgres":
+        with _advisory_lock(warehouse, timeout):
+            yield
         return
-    with _flock(warehouse, timeout):
-        yield None
+    with _flock(warehouse.catalog + ".lock", warehouse.root, timeout):
+        yield
+
+
+def _waiting(where: str) -> None:
+    print(f"waiting for another run to finish writing to {where} ...", file=sys.stderr)
 
 
 @contextmanager
-def _s3_lease(warehouse: "Warehouse", timeout: float | None) -> Iterator[S3Lease]:
-    bucket, prefix = split_s3(warehouse.root)
-    key = f"{prefix}/_writer.lock" if prefix else "_writer.lock"
-    lease = S3Lease(s3_client(warehouse.storage_options), bucket, key)
-
-    def tell(owner: str) -> None:
-        print(f"waiting for another run ({owner}) to finish writing to {warehouse.root} ...", file=sys.stderr)
-
-    try:
-        lease.acquire(timeout=timeout, on_wait=tell)
-    except TimeoutError as exc:
-        raise LockTimeoutError(str(exc)) from None
-    try:
-        yield lease
-    finally:
-        lease.release()
-
-
-@contextmanager
-def _flock(warehouse: "Warehouse", timeout: float | None) -> Iterator[None]:
+def _flock(path: str, where: str, timeout: float | None) -> Iterator[None]:
     """An exclusive advisory lock (flock) released by the kernel even when the holder is killed."""
-    path = _lock_path(warehouse)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     deadline = None if timeout is None else time.monotonic() + timeout
     with open(path, "a+") as handle:
         told = False
@@ -75,23 +54,39 @@ def _flock(warehouse: "Warehouse", timeout: float | None) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if not told:
-                    print(f"waiting for another run to finish writing to {warehouse.root} ...", file=sys.stderr)
+                    _waiting(where)
                     told = True
                 if deadline is not None and time.monotonic() > deadline:
-                    raise LockTimeoutError(f"another run has held the write lock on {warehouse.root} for over {timeout:.0f} s") from None
-                time.sleep(0.2)
+                    raise LockTimeoutError(f"another run has held the write lock on {where} for over {timeout:.0f} s") from None
+                time.sleep(0.05)
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _lock_path(warehouse: "Warehouse") -> str:
-    if warehouse.is_local:
-        return os.path.join(warehouse.root, "_writer.lock")
-    # Other object stores (no lease implemented yet): writers on ONE machine share a local lock
-    # file per root; writers on several machines are not serialized.
-    digest = hashlib.sha256(warehouse.root.encode()).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "newsflow-locks"
-    folder.mkdir(exist_ok=True)
-    return str(folder / f"{digest}.lock")
+def advisory_key(warehouse: "Warehouse") -> int:
+    """A stable signed 64-bit key per data path: lakes sharing one PostgreSQL database do not collide."""
+    digest = hashlib.sha256(f"newsflow-writer:{warehouse.data_path}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def _advisory_lock(warehouse: "Warehouse", timeout: float | None) -> Iterator[None]:
+    import psycopg
+
+    key = advisory_key(warehouse)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with psycopg.connect(warehouse.catalog, autocommit=True, connect_timeout=10) as session:
+        told = False
+        while not session.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+            if not told:
+                _waiting(warehouse.root)
+                told = True
+            if deadline is not None and time.monotonic() > deadline:
+                raise LockTimeoutError(f"another run has held the write lock on {warehouse.root} for over {timeout:.0f} s")
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            session.execute("SELECT pg_advisory_unlock(%s)", [key])

@@ -1,4 +1,4 @@
-"""Reads the pipeline makes from committed warehouse state (all through the DuckDB views)."""
+"""Reads the pipeline makes from committed warehouse state (a connection on the lake)."""
 
 from __future__ import annotations
 
@@ -28,13 +28,15 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
     con.register("_new_fps", new_fps)
     fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
+    # band probes go to fingerprint_bands, whose files are sorted by band: min/max statistics
+    # skip the files holding none of the new bands
     candidates = con.sql(
         f"""
         WITH new_bands AS (SELECT DISTINCT unnest(bands) AS band FROM _new_fps),
         hits AS (
             SELECT article_id FROM fingerprints WHERE body_hash IN (SELECT body_hash FROM _new_fps)
             UNION SELECT article_id FROM fingerprints WHERE url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL)
-            UNION SELECT article_id FROM (SELECT article_id, unnest(bands) AS band FROM fingerprints) JOIN new_bands USING (band)
+            UNION SELECT article_id FROM fingerprint_bands WHERE band IN (SELECT band FROM new_bands)
         )
         SELECT {fp_cols} FROM fingerprints f
         WHERE f.article_id IN (SELECT article_id FROM hits)
@@ -95,8 +97,8 @@ def source_activity(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """Per source: its last committed run (finished_at, counts), documents stored, last fetch time."""
     last = con.execute(
         """
-        SELECT json_extract_string(counts, '$.source') AS source, load_id, finished_at, status, counts
-        FROM loads WHERE status = 'committed' AND json_extract_string(counts, '$.source') IS NOT NULL
+        SELECT coalesce(source, json_extract_string(counts, '$.source')) AS source, load_id, finished_at, status, counts
+        FROM loads WHERE coalesce(source, json_extract_string(counts, '$.source')) IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1
         """
     ).fetchall()
@@ -145,7 +147,7 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
 
     rows = con.execute(
         """
-        SELECT s.story_id, coalesce(s.published_at, s.first_seen_at) AS at, e.vector::FLOAT[] AS vector,
+        SELECT s.story_id, coalesce(s.published_at, s.first_seen_at) AS at, e.vector AS vector,
                list(DISTINCT n.normalized) FILTER (WHERE n.label IN ?) AS names
         FROM stories s JOIN embeddings e ON e.article_id = s.canonical_article_id
         LEFT JOIN entities n ON n.article_id = s.canonical_article_id

@@ -1,113 +1,160 @@
-"""Keeping a long-lived warehouse small and fast: compaction, superseded versions, vacuum, time travel."""
+"""Keeping a long-lived lake small and fast, with no person needed: flush, merge, expire, clean.
+
+`upkeep()` runs after every committed run, still under the writer lock, and does work only
+when a threshold is passed: the rows a run writes stay inlined in the catalog until
+FLUSH_SNAPSHOTS commits have piled up, then go to Parquet in bulk (sorted by each table's
+sort key); a table with more than MERGE_FILES live files has them merged; files mostly made
+of deleted rows (stories are updated in place) are rewritten; snapshots older than the
+retention are expired and the files only they used deleted. `newsflow compact` / `vacuum`
+run the same steps at once.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-import pyarrow as pa
-from deltalake import write_deltalake
+import duckdb
 
-from warehouse.schemas import TABLES
-from warehouse.store import Warehouse
-from warehouse.views import connect, current_rows_sql, write_catalog
+from warehouse.lake import ALIAS, METADATA, AsOf, Warehouse
 
-DEFAULT_RETENTION_HOURS = 168  # Delta's default: a reader may hold a file list for up to a week
+FLUSH_SNAPSHOTS = 200  # commits whose inlined rows may wait in the catalog before a flush
+MERGE_FILES = 8  # live data files a table may have before they are merged
+REWRITE_DELETED = 0.25  # a data file with this share of rows deleted is rewritten
+DEFAULT_RETENTION = timedelta(days=7)  # snapshots kept for time travel (`sql --as-of`)
 
 
-def compact(warehouse: Warehouse) -> dict[str, dict]:
-    """Merge small files of every table (Delta optimize) and drop superseded story versions.
+@dataclass(frozen=True)
+class UpkeepPolicy:
+    flush_snapshots: int = FLUSH_SNAPSHOTS
+    merge_files: int = MERGE_FILES
+    rewrite_deleted: float = REWRITE_DELETED
+    retention: timedelta = DEFAULT_RETENTION
 
-    Holds the writer lock, so no run writes meanwhile; readers keep seeing the same rows.
+
+def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy(), force: bool = False) -> dict[str, int]:
+    """Do the maintenance whose threshold is passed (all of it with `force`); returns what was done.
+
+    `con` is a writer connection outside any open transaction, with the writer lock held.
     """
-    report: dict[str, dict] = {}
-    with warehouse.writing():
-        for spec in TABLES.values():
-            table = warehouse.delta(spec.name)
-            if table is None:
-                continue
-            pruned = prune_superseded(warehouse, spec.name)
-            table = warehouse.delta(spec.name)
-            metrics = table.optimize.compact()
-            report[spec.name] = {
-                "files_removed": metrics.get("numFilesRemoved", 0),
-                "files_added": metrics.get("numFilesAdded", 0),
-                "superseded_rows_dropped": pruned,
-                "files_now": len(warehouse.files(spec.name)),
-            }
-        write_catalog(warehouse)
-    return report
+    done: dict[str, int] = {}
+    latest, last_flush = _snapshot_marks(con)
+    if force or latest - last_flush >= policy.flush_snapshots:
+        done["tables_flushed"] = len(con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall())
+    crowded = [t for t, n in live_file_counts(con).items() if n > policy.merge_files]
+    if force or crowded:
+        done["tables_merged"] = len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall())
+        done["files_rewritten"] = len(
+            con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => {policy.rewrite_deleted})").fetchall()
+        )
+    cutoff = datetime.now(timezone.utc) - policy.retention
+    if force or _oldest_snapshot(con) < cutoff - timedelta(hours=1):  # at most about hourly
+        done["snapshots_expired"] = len(con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
+        done["files_deleted"] = len(con.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
+    return done
 
 
-def prune_superseded(warehouse: Warehouse, name: str) -> int:
-    """Rewrite a table with only the rows readers see (one atomic commit); returns rows dropped.
-
-    Drops older versions of versioned rows and rows superseded by a reprocess. Call it under
-    the writer lock, after uncommitted rows were removed.
-    """
-    spec = TABLES[name]
-    if not warehouse.files(name) or name == "loads":
-        return 0
-    con = connect(warehouse, read_only=False)
-    before = con.execute(f'SELECT count(*) FROM "_raw_{name}"').fetchall()[0][0]
-    current = con.sql(current_rows_sql(spec)).to_arrow_table()
-    con.close()
-    if current.num_rows == before:
-        return 0
-    stored = pa.schema(warehouse.delta(name).schema())
-    write_deltalake(warehouse.table_uri(name), current.select(stored.names).cast(stored), mode="overwrite",
-                    storage_options=warehouse.storage_options)
-    return before - current.num_rows
-
-
-def vacuum(warehouse: Warehouse, retention_hours: int = DEFAULT_RETENTION_HOURS, dry_run: bool = False) -> dict[str, int]:
-    """Delete files no table version newer than the retention still references. Returns files per table."""
-    out: dict[str, int] = {}
-    with warehouse.writing():
-        for spec in TABLES.values():
-            table = warehouse.delta(spec.name)
-            if table is None:
-                continue
-            removed = table.vacuum(retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False)
-            out[spec.name] = len(removed)
-    return out
-
-
-def resolve_as_of(warehouse: Warehouse, value: str) -> datetime:
-    """`--as-of` accepts a `loads` table version (an integer), an ISO timestamp or a load_id."""
-    value = value.strip()
-    if value.isdigit():
-        return _loads_version_time(warehouse, int(value))
+def run_upkeep(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> dict[str, int]:
+    """`upkeep` after a commit: a failure is reported, never raised (the run's data is committed)."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    except ValueError:
-        pass
-    for version, load_id, _finished, _counts in history(warehouse):
-        if load_id == value:
-            return _loads_version_time(warehouse, version)
-    raise ValueError(f"--as-of {value!r} is not a loads version, an ISO timestamp or a committed load_id (see `newsflow history`)")
+        return upkeep(con)
+    except Exception as exc:  # noqa: BLE001 - the run is committed whatever upkeep meets
+        print(f"warning: warehouse upkeep of {warehouse.root} failed ({exc}); the run is committed, "
+              "upkeep is tried again after the next run (or run `newsflow compact`)", file=sys.stderr)
+        return {}
 
 
-def _loads_version_time(warehouse: Warehouse, version: int) -> datetime:
-    loads = warehouse.delta("loads")
-    for entry in loads.history() if loads is not None else []:
-        if entry["version"] == version:
-            return datetime.fromtimestamp(entry["timestamp"] / 1000, tz=timezone.utc)
-    raise ValueError(f"no loads version {version}; `newsflow history` lists them")
+def compact(warehouse: Warehouse) -> dict[str, int]:
+    """Flush inlined rows and merge/rewrite small files now (readers see the same rows)."""
+    from warehouse.lock import warehouse_lock
+
+    with warehouse_lock(warehouse):
+        con = warehouse.connect(read_only=False)
+        try:
+            before = live_file_counts(con)
+            done = upkeep(con, UpkeepPolicy(flush_snapshots=0, merge_files=0, retention=timedelta(days=36500)), force=True)
+            done.pop("snapshots_expired", None)
+            done.pop("files_deleted", None)
+            return {"files_before": sum(before.values()), "files_after": sum(live_file_counts(con).values()), **done}
+        finally:
+            con.close()
+
+
+def vacuum(warehouse: Warehouse, retention: timedelta = DEFAULT_RETENTION, dry_run: bool = False) -> dict[str, int]:
+    """Expire snapshots older than `retention` and delete the files no kept snapshot uses."""
+    from warehouse.lock import warehouse_lock
+
+    cutoff = datetime.now(timezone.utc) - retention
+    with warehouse_lock(warehouse):
+        con = warehouse.connect(read_only=False)
+        try:
+            dry = ", dry_run => true" if dry_run else ""
+            expired = con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?{dry})", [cutoff]).fetchall()
+            files = con.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?{dry})", [cutoff]).fetchall()
+            orphans = con.execute(f"CALL ducklake_delete_orphaned_files('{ALIAS}', older_than => ?{dry})", [cutoff]).fetchall()
+            return {"snapshots_expired": len(expired), "files_deleted": len(files), "orphaned_files_deleted": len(orphans)}
+        finally:
+            con.close()
+
+
+def live_file_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Data files the current snapshot reads, per table."""
+    rows = con.execute(
+        f"""
+        SELECT t.table_name, count(f.data_file_id) FROM {METADATA}.ducklake_table t
+        LEFT JOIN {METADATA}.ducklake_data_file f ON f.table_id = t.table_id AND f.end_snapshot IS NULL
+        WHERE t.end_snapshot IS NULL GROUP BY t.table_name
+        """
+    ).fetchall()
+    return dict(rows)
+
+
+def _snapshot_marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(latest snapshot id, the last snapshot that flushed inlined data, else the first kept one)."""
+    latest, first = con.execute(f"SELECT max(snapshot_id), min(snapshot_id) FROM {METADATA}.ducklake_snapshot").fetchone()
+    flushed = con.execute(
+        f"SELECT max(snapshot_id) FROM {METADATA}.ducklake_snapshot_changes WHERE changes_made LIKE '%inline_flush%'"
+    ).fetchone()[0]
+    return int(latest or 0), int(flushed if flushed is not None else first or 0)
+
+
+def _oldest_snapshot(con: duckdb.DuckDBPyConnection) -> datetime:
+    oldest = con.execute(f"SELECT min(snapshot_time)::TIMESTAMPTZ FROM {METADATA}.ducklake_snapshot").fetchone()[0]
+    if oldest is None:
+        return datetime.now(timezone.utc)
+    return oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
 
 
 def history(warehouse: Warehouse) -> list[tuple]:
-    """Committed loads with the `loads` table version that recorded each: the handles for --as-of."""
-    loads = warehouse.delta("loads")
-    if loads is None:
-        return []
-    versions = sorted((e["version"], e["timestamp"]) for e in loads.history())
-    rows = warehouse.query_table(
-        "loads", "SELECT load_id, finished_at, counts FROM {loads} WHERE status = 'committed' ORDER BY finished_at"
-    )
-    out = []
-    for load_id, finished, counts in rows:
-        ms = finished.timestamp() * 1000
-        version = next((v for v, ts in versions if ts >= ms), versions[-1][0])
-        out.append((version, load_id, finished, counts))
-    return out
+    """Snapshots that committed a run, oldest first:
+    (snapshot_id, time, load_id, source, documents, articles, rejects)."""
+    with warehouse.reading() as con:
+        return con.execute(
+            """
+            SELECT s.snapshot_id, s.snapshot_time, json_extract_string(s.commit_extra_info, '$.load_id') AS load_id,
+                   l.source, json_extract(l.counts, '$.documents')::BIGINT AS documents,
+                   json_extract(l.counts, '$.articles')::BIGINT AS articles, json_extract(l.counts, '$.rejects')::BIGINT AS rejects
+            FROM ducklake_snapshots('lake') s
+            LEFT JOIN loads l ON l.load_id = json_extract_string(s.commit_extra_info, '$.load_id')
+            WHERE s.commit_extra_info IS NOT NULL
+            ORDER BY s.snapshot_id
+            """
+        ).fetchall()
+
+
+def resolve_as_of(warehouse: Warehouse, value: str) -> AsOf:
+    """`--as-of` takes a snapshot id (an integer), an ISO timestamp or a load_id."""
+    value = value.strip()
+    if value.isdigit():
+        return AsOf(snapshot=int(value))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return AsOf(time=parsed.isoformat())
+    except ValueError:
+        pass
+    for snapshot_id, _time, load_id, *_counts in history(warehouse):
+        if load_id == value:
+            return AsOf(snapshot=snapshot_id)
+    raise ValueError(f"--as-of {value!r} is not a snapshot id, an ISO timestamp or a load_id (see `newsflow history`)")

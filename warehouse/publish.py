@@ -1,27 +1,38 @@
-"""Write one run's batches in a fixed order; nothing is visible until the load commits."""
+"""Write one run's batches inside its transaction (see `Warehouse.writing`)."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.faults import checkpoint
-from warehouse.schemas import TABLES
-from warehouse.store import Warehouse
+from warehouse.lake import delete_keys, insert, upsert
+from warehouse.schemas import FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, TABLES
 
-# Raw layer first, derived after: a crash part-way leaves only invisible rows, which the
-# next writer removes (Warehouse.remove_uncommitted).
 PUBLISH_ORDER = [
-    "documents", "fetch_log", "articles", "links", "fingerprints", "story_members", "stories",
-    "languages", "entities", "quotes", "keywords", "tone", "embeddings", "events", "rejects",
+    "documents", "fetch_log", "articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories",
+    "story_merges", "languages", "entities", "quotes", "keywords", "tone", "embeddings", "events", "rejects", "loads",
 ]
 
 
-def publish_tables(warehouse: Warehouse, batches: dict[str, pa.Table], replacing: frozenset[str] = frozenset()) -> dict[str, int]:
-    """Append each batch (append-only tables skip keys already stored). Returns rows written per table.
+def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table]) -> dict[str, int]:
+    """Write each batch; returns rows written per table.
 
-    Tables in `replacing` are being rebuilt whole (reprocess): every batch row is written, since
-    the stored rows with the same keys are superseded when the load commits.
+    Append-only tables skip keys already stored (a re-run adds nothing); current-state tables
+    replace the rows of the keys they carry. `stories` may be dedup's rows: absorbed ones (merged_into set) leave
+    `stories` for `story_merges`. `fingerprints` brings its `fingerprint_bands` rows along.
     """
+    batches = dict(batches)
+    if "stories" in batches and "merged_into" in batches["stories"].column_names:
+        batches["stories"], merges = split_story_rows(batches["stories"])
+        if merges.num_rows:
+            batches["story_merges"] = merges
+    if "fingerprints" in batches and "fingerprint_bands" not in batches:
+        batches["fingerprint_bands"] = band_rows(batches["fingerprints"])
     unknown = set(batches) - set(PUBLISH_ORDER)
     if unknown:
         raise ValueError(f"no publish order for tables {sorted(unknown)}")
@@ -32,8 +43,59 @@ def publish_tables(warehouse: Warehouse, batches: dict[str, pa.Table], replacing
             continue
         spec = TABLES[name]
         checkpoint(f"publish:{name}")
-        if spec.versioned or name in replacing:
-            written[name] = warehouse.append(spec, batch)
+        if name == "story_merges" and batch.num_rows:
+            delete_keys(con, STORIES, batch)  # an absorbed story is no longer a live one
+        if spec.current_state:
+            written[name] = upsert(con, spec, batch)
         else:
-            written[name] = warehouse.append_new(spec, batch)
+            written[name] = insert(con, spec, batch, only_new=True)
     return written
+
+
+def split_story_rows(stories: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """dedup's story rows -> (live `stories` rows, `story_merges` rows of the absorbed ones)."""
+    merged = pc.is_valid(stories.column("merged_into"))
+    live = stories.filter(pc.invert(merged)).drop_columns(["merged_into"])
+    absorbed = stories.filter(merged)
+    merges = pa.table(
+        {
+            "story_id": absorbed.column("story_id"),
+            "merged_into": absorbed.column("merged_into"),
+            "merged_at": absorbed.column("updated_at"),
+            "load_id": absorbed.column("load_id"),
+        }
+    )
+    return live, merges.cast(pa.schema([STORY_MERGES.schema.field(n) for n in merges.column_names]))
+
+
+def band_rows(fingerprints: pa.Table) -> pa.Table:
+    """One (band, article_id, load_id) row per LSH band of each fingerprint."""
+    bands = fingerprints.column("bands").combine_chunks()
+    parents = pc.list_parent_indices(bands)
+    return pa.table(
+        {
+            "band": pc.list_flatten(bands).cast(pa.int64()),
+            "article_id": fingerprints.column("article_id").take(parents),
+            "load_id": fingerprints.column("load_id").take(parents),
+        },
+        schema=FINGERPRINT_BANDS.schema,
+    )
+
+
+def load_row(load_id: str, flow_run_id: str | None, started_at: datetime, counts: dict, source: str | None = None) -> pa.Table:
+    """The run's `loads` row, written last in its transaction."""
+    row = {
+        "load_id": load_id,
+        "flow_run_id": flow_run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(timezone.utc),
+        "status": "committed",
+        "counts": json.dumps(counts, sort_keys=True, default=str),
+        "source": source,
+    }
+    return pa.Table.from_pylist([row], schema=LOADS.schema)
+
+
+def commit_message(con: duckdb.DuckDBPyConnection, load_id: str, message: str) -> None:
+    """Label the snapshot this transaction will make with its load (`newsflow history`)."""
+    con.execute("CALL lake.set_commit_message('newsflow', ?, extra_info => ?)", [message, json.dumps({"load_id": load_id})])

@@ -12,17 +12,19 @@ import sys
 import pyarrow as pa
 
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.views import duckdb_type
+from warehouse.lake import duckdb_type
 
 HEADER = """# Warehouse schema
 
 Generated from `warehouse/schemas.py` by `.venv/bin/python -m warehouse.schema_doc > docs/SCHEMA.md`;
 do not edit by hand (a test compares the two).
 
-Every table is a Delta Lake table under `<warehouse>/<table>/` and a DuckDB view of the same name
-(`warehouse.views.connect`, `newsflow sql`, `catalog.duckdb`). Views show committed loads only.
-**Key**: the columns that identify a row. **Versioned** tables keep one row per key and load;
-the view shows the newest committed version. `story_merges` is a view over `stories`.
+Every table is a table of one DuckLake (catalog `<warehouse>/catalog.sqlite` or PostgreSQL,
+Parquet files under `<warehouse>/data/`), the same for `newsflow sql`, `newsflow shell`,
+`warehouse.lake.connect` and any DuckDB client that attaches the lake. A run writes every
+table in one transaction. **Key**: the columns that identify a row. **Current state** tables
+are updated in place (their past lives in the lake's snapshots: `newsflow sql --as-of`).
+**Sorted by**: the order of the table's Parquet files (lookups by it skip files).
 """
 
 
@@ -33,12 +35,13 @@ def render_schema_doc(tables: dict[str, TableSpec] = TABLES) -> str:
     for spec in tables.values():
         parts += ["", f"## {spec.name}", "", spec.doc or "(no description)", ""]
         flags = [f"key: `{', '.join(spec.key)}`"]
-        if spec.versioned:
-            flags.append("versioned")
+        if spec.current_state:
+            flags.append("current state")
+        if spec.sorted_by:
+            flags.append(f"sorted by: `{', '.join(spec.sorted_by)}`")
         parts += ["; ".join(flags), "", "| column | Arrow type | DuckDB type | nullable |", "|---|---|---|---|"]
-        casts = dict(spec.view_casts)
         for field in spec.schema:
-            parts.append(f"| `{field.name}` | `{_arrow(field.type)}` | `{casts.get(field.name, duckdb_type(field.type))}` | "
+            parts.append(f"| `{field.name}` | `{_arrow(field.type)}` | `{duckdb_type(field.type)}` | "
                          f"{'yes' if field.nullable else 'no'} |")
     return "\n".join(parts) + "\n"
 

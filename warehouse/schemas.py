@@ -1,9 +1,11 @@
 """Every table's pyarrow schema, declared once.
 
-Each table also names its key: the columns that identify a row. Append-only tables
-never store two rows with one key; versioned tables (stories, story_members) keep one
-row per key and load, and readers see the newest committed version.
-Every row carries the `load_id` of the run that wrote it.
+Each table also names its key: the columns that identify a row. Append-only tables never
+store two rows with one key (a re-run adds nothing); current-state tables (stories,
+story_members, events) are updated in place by the run that changes them, and their
+history lives in the lake's snapshots. Every row carries the `load_id` of the run that
+wrote it last. `sorted_by` is the table's DuckLake sort order: files written on flush and
+compaction are sorted by it, so key lookups prune files by their min/max statistics.
 """
 
 from __future__ import annotations
@@ -21,10 +23,9 @@ class TableSpec:
     name: str
     schema: pa.Schema
     key: tuple[str, ...]
-    versioned: bool = False
+    current_state: bool = False
     doc: str = ""
-    # DuckDB casts the view applies on top of the stored Parquet types
-    view_casts: tuple[tuple[str, str], ...] = ()
+    sorted_by: tuple[str, ...] = ()
 
 
 def _spec(
@@ -32,10 +33,10 @@ def _spec(
     key: tuple[str, ...],
     fields: list[pa.Field],
     doc: str,
-    versioned: bool = False,
-    view_casts: tuple[tuple[str, str], ...] = (),
+    current_state: bool = False,
+    sorted_by: tuple[str, ...] | None = None,
 ) -> TableSpec:
-    return TableSpec(name, pa.schema(fields), key, versioned, doc, view_casts)
+    return TableSpec(name, pa.schema(fields), key, current_state, doc, key[:1] if sorted_by is None else sorted_by)
 
 
 DOCUMENTS = _spec(
@@ -89,13 +90,24 @@ FINGERPRINTS = _spec(
         pa.field("body_hash", pa.string()),
         pa.field("url_key", pa.string()),
         pa.field("shingle_count", pa.int32()),
-        # Delta Lake has no unsigned integers: uint32 hash values are widened, uint64 band keys
-        # are stored bit-for-bit as int64.
+        # uint32 hash values are widened, uint64 band keys are stored bit-for-bit as int64
         pa.field("minhash", pa.list_(pa.int64())),
         pa.field("bands", pa.list_(pa.int64())),
         pa.field("load_id", pa.string(), nullable=False),
     ],
     "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature, LSH bands.",
+)
+
+FINGERPRINT_BANDS = _spec(
+    "fingerprint_bands",
+    ("band", "article_id"),
+    [
+        pa.field("band", pa.int64(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "One row per LSH band of each article (the fingerprints' bands, unnested): near-duplicate "
+    "candidates are found by band, in files sorted by band.",
 )
 
 STORY_MEMBERS = _spec(
@@ -109,7 +121,7 @@ STORY_MEMBERS = _spec(
         pa.field("load_id", pa.string(), nullable=False),
     ],
     "Which story each article belongs to, and how it matched (canonical / exact / url / near).",
-    versioned=True,
+    current_state=True,
 )
 
 STORIES = _spec(
@@ -125,11 +137,25 @@ STORIES = _spec(
         pa.field("source_count", pa.int32()),
         pa.field("first_seen_at", TS),
         pa.field("updated_at", TS),
-        pa.field("merged_into", pa.string()),
         pa.field("load_id", pa.string(), nullable=False),
     ],
-    "One merged story per cluster of copies. merged_into is set on a story absorbed by another.",
-    versioned=True,
+    "One merged story per cluster of copies (live stories only; absorbed ones are in story_merges).",
+    current_state=True,
+)
+
+# dedup's story rows: a stories row, or (merged_into set) a stored story a new copy absorbed
+DEDUP_STORIES = STORIES.schema.insert(STORIES.schema.get_field_index("load_id"), pa.field("merged_into", pa.string()))
+
+STORY_MERGES = _spec(
+    "story_merges",
+    ("story_id",),
+    [
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("merged_into", pa.string(), nullable=False),
+        pa.field("merged_at", TS),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Stories absorbed by another when a new copy linked them: the old id and the survivor's.",
 )
 
 LINKS = _spec(
@@ -170,10 +196,10 @@ LOADS = _spec(
         pa.field("finished_at", TS),
         pa.field("status", pa.string()),
         pa.field("counts", pa.string()),
-        # tables this load rebuilt from scratch (reprocess): their older rows stop being visible
-        pa.field("replaces", pa.list_(pa.string())),
+        pa.field("source", pa.string()),
     ],
-    "One row per run state (started / committed / aborted); a run's rows in every other table become visible together.",
+    "The run log: one row per committed run, written in the run's own transaction (a run that "
+    "did not commit left nothing). counts is JSON; `newsflow history` pairs each with its snapshot.",
 )
 
 FETCH_LOG = _spec(
@@ -271,12 +297,11 @@ EMBEDDINGS = _spec(
     ("article_id",),
     [
         pa.field("article_id", pa.string(), nullable=False),
-        # stored as list<float> (Delta has no fixed-size lists); the DuckDB view casts to FLOAT[384]
+        # a list of 384 floats (DuckLake has no fixed-size arrays): cast with vector::FLOAT[384]
         pa.field("vector", pa.list_(pa.float32())),
         pa.field("load_id", pa.string(), nullable=False),
     ],
-    "all-MiniLM-L6-v2 embedding of each article body (chunk mean), FLOAT[384].",
-    view_casts=(("vector", f"FLOAT[{EMBEDDING_DIM}]"),),
+    "all-MiniLM-L6-v2 embedding of each article body (chunk mean), 384 floats (cast to FLOAT[384] for array functions).",
 )
 
 EVENTS = _spec(
@@ -289,13 +314,13 @@ EVENTS = _spec(
         pa.field("load_id", pa.string(), nullable=False),
     ],
     "Stories telling the same event in different words, grouped.",
-    versioned=True,
+    current_state=True,
 )
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
-        DOCUMENTS, ARTICLES, FINGERPRINTS, STORY_MEMBERS, STORIES, LINKS, REJECTS, LOADS,
+        DOCUMENTS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
         FETCH_LOG, LANGUAGES, ENTITIES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS,
     )
 }

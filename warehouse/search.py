@@ -7,7 +7,7 @@ import duckdb
 from tasks.enrich.embeddings import DIM, embed_texts
 
 SEARCH_SQL = f"""
-SELECT s.story_id, s.title, max(array_cosine_similarity(e.vector, $query::FLOAT[{DIM}])) AS score
+SELECT s.story_id, s.title, max(array_cosine_similarity(e.vector::FLOAT[{DIM}], $query::FLOAT[{DIM}])) AS score
 FROM embeddings e JOIN story_members m USING (article_id) JOIN stories s USING (story_id)
 GROUP BY s.story_id, s.title
 ORDER BY score DESC, s.story_id

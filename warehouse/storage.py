@@ -1,9 +1,9 @@
-"""Object-storage settings for a warehouse root such as `s3://bucket/prefix`.
+"""Object-storage settings for a warehouse whose data path is `s3://bucket/prefix`.
 
-delta-rs (writes, file lists, Arrow datasets for DuckDB) and the writer lease (boto3) read the
-same options. This module is given the environment as a mapping: only flows and the CLI read
-`os.environ`. Credentials come from the environment (or the machine's role) and are never
-passed as flow parameters, which Prefect stores.
+DuckDB's httpfs reads and writes the lake's files with an S3 secret made from these options.
+This module is given the environment as a mapping: only flows and the CLI read `os.environ`.
+Credentials come from the environment and are never passed as flow parameters, which Prefect
+stores.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlparse
 
-# Environment variables handed to delta-rs (object_store reads the same names).
+# Environment variables read for an s3:// data path (the AWS CLI's names).
 ENV_KEYS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -25,12 +25,6 @@ ENV_KEYS = (
 )
 SECRET_WORDS = ("secret", "token", "password", "session", "access_key_id")
 
-# Commits to _delta_log use PUT If-None-Match: a concurrent commit of the same version fails
-# and delta-rs retries it, instead of overwriting it. delta-rs sets this by default for S3 today;
-# set explicitly so a change of default cannot silently make concurrent writers unsafe.
-S3_DEFAULTS = {"conditional_put": "etag"}
-
-
 def is_s3(root: str) -> bool:
     return root.startswith(("s3://", "s3a://"))
 
@@ -42,13 +36,13 @@ def split_s3(root: str) -> tuple[str, str]:
 
 
 def storage_options(root: str, env: Mapping[str, str], overrides: Mapping[str, str] | None = None) -> dict[str, str] | None:
-    """Options for a non-local root: S3 defaults, then AWS_* variables from `env`, then `overrides`.
+    """Options for a non-local root: AWS_* variables from `env`, then `overrides`.
 
-    Local roots get None (delta-rs needs nothing). AWS_ENDPOINT_URL_S3 counts as AWS_ENDPOINT_URL.
+    Local roots get None. AWS_ENDPOINT_URL_S3 counts as AWS_ENDPOINT_URL.
     """
     if "://" not in root:
         return None
-    options: dict[str, str] = dict(S3_DEFAULTS) if is_s3(root) else {}
+    options: dict[str, str] = {}
     for key in ENV_KEYS:
         if env.get(key):
             options[key] = env[key]
@@ -85,7 +79,7 @@ def refuse_secrets(options: Mapping[str, str], where: str) -> None:
 
 
 def option(options: Mapping[str, str] | None, *names: str) -> str | None:
-    """An option by any of its spellings (delta-rs accepts AWS_REGION, aws_region and region)."""
+    """An option by any of its spellings (AWS_REGION, aws_region and region)."""
     if not options:
         return None
     lowered = {k.lower(): v for k, v in options.items()}
@@ -96,21 +90,17 @@ def option(options: Mapping[str, str] | None, *names: str) -> str | None:
     return None
 
 
-def s3_client(options: Mapping[str, str] | None):
-    """A boto3 S3 client for the same endpoint, region and credentials delta-rs uses."""
-    try:
-        import boto3
-        from botocore.config import Config
-    except ImportError as exc:  # pragma: no cover - boto3 ships with newsflow's environment
-        raise RuntimeError("writing to an s3:// warehouse needs boto3 for its writer lock: pip install boto3") from exc
-    profile = option(options, "profile")
-    session = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
-    return session.client(
-        "s3",
-        endpoint_url=option(options, "endpoint_url", "endpoint"),
-        region_name=option(options, "region") or "us-east-1",
-        aws_access_key_id=option(options, "access_key_id"),
-        aws_secret_access_key=option(options, "secret_access_key"),
-        aws_session_token=option(options, "session_token", "token"),
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30),
-    )
+def create_s3_secret(con, options: Mapping[str, str] | None) -> None:
+    """An S3 secret on a DuckDB connection (httpfs loaded) for the endpoint, region and keys given."""
+    endpoint = option(options, "endpoint_url", "endpoint")
+    settings = {
+        "KEY_ID": option(options, "access_key_id"),
+        "SECRET": option(options, "secret_access_key"),
+        "SESSION_TOKEN": option(options, "session_token", "token"),
+        "REGION": option(options, "region") or "us-east-1",
+    }
+    parts = ["TYPE s3"] + [f"{k} '{v.replace(chr(39), chr(39) * 2)}'" for k, v in settings.items() if v]
+    if endpoint:
+        parsed = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
+        parts += [f"ENDPOINT '{parsed.netloc}'", "URL_STYLE 'path'", f"USE_SSL {'true' if parsed.scheme == 'https' else 'false'}"]
+    con.execute(f"CREATE OR REPLACE SECRET newsflow_s3 ({', '.join(parts)})")

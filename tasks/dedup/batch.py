@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.dedup.cluster import Component, component_roots
 from tasks.dedup.match import METHODS, Edge, Matches, match_rows, sorted_unique
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
-from warehouse.schemas import STORIES, STORY_MEMBERS
+from warehouse.schemas import DEDUP_STORIES, STORY_MEMBERS
 
 META_COLUMNS = ["article_id", "title", "published_at", "canonical_url", "word_count", "source", "fetched_at"]
 
@@ -133,7 +133,7 @@ def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredCont
         story_keys.append((np.array(s_keys, np.int64), None))
     return DedupResult(
         members=_ordered(members, member_keys, load_id, STORY_MEMBERS.schema),
-        stories=_ordered(stories, story_keys, load_id, STORIES.schema),
+        stories=_ordered(stories, story_keys, load_id, DEDUP_STORIES),
         edges=edges,
     )
 

@@ -1,0 +1,124 @@
+"""The DuckLake warehouse: a transaction commits every table or none, re-inserts add nothing,
+current-state tables update in place, snapshots give the past, readers cannot write."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from warehouse.lake import AsOf, Warehouse, WarehouseError, connect
+from warehouse.maintenance import history, resolve_as_of
+from warehouse.publish import commit_message, load_row, publish_tables
+from warehouse.readonly import ReadOnlyError, check_read_only
+from warehouse.schemas import DEDUP_STORIES, FINGERPRINTS, LINKS
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def links(load_id: str, urls: list[str]) -> pa.Table:
+    return pa.Table.from_pylist([{"article_id": "a1", "url": u, "kind": "inline", "load_id": load_id} for u in urls], schema=LINKS.schema)
+
+
+def run(wh: Warehouse, load_id: str, batches: dict[str, pa.Table]) -> None:
+    with wh.writing() as con:
+        publish_tables(con, {**batches, "loads": load_row(load_id, None, NOW, {"documents": 0})})
+        commit_message(con, load_id, "test")
+
+
+def count(wh: Warehouse, table: str, as_of: AsOf | None = None) -> int:
+    with wh.reading(as_of) as con:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def story(story_id: str, title: str, merged_into: str | None = None, load_id: str = "L") -> dict:
+    return {"story_id": story_id, "title": title, "article_count": 1, "merged_into": merged_into, "load_id": load_id}
+
+
+def test_a_failed_run_leaves_nothing_in_any_table(tmp_path):
+    wh = Warehouse(tmp_path)
+    run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
+    with pytest.raises(RuntimeError, match="boom"):
+        with wh.writing() as con:
+            publish_tables(con, {"links": links("L2", ["https://a.example/2"]), "loads": load_row("L2", None, NOW, {})})
+            raise RuntimeError("boom")
+    assert count(wh, "links") == 1
+    with wh.reading() as con:
+        assert [r[0] for r in con.execute("SELECT load_id FROM loads").fetchall()] == ["L1"]
+
+
+def test_inserts_skip_stored_keys_and_repeats(tmp_path):
+    wh = Warehouse(tmp_path)
+    run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
+    run(wh, "L2", {"links": links("L2", ["https://a.example/1", "https://a.example/2", "https://a.example/2"])})
+    assert count(wh, "links") == 2
+
+
+def test_stories_update_in_place_and_absorbed_ones_move_to_story_merges(tmp_path):
+    wh = Warehouse(tmp_path)
+    first = pa.Table.from_pylist([story("s1", "old"), story("s2", "other")], schema=DEDUP_STORIES)
+    run(wh, "L1", {"stories": first})
+    second = pa.Table.from_pylist([story("s1", "new"), story("s2", "other", merged_into="s1")], schema=DEDUP_STORIES)
+    run(wh, "L2", {"stories": second})
+    with wh.reading() as con:
+        assert con.execute("SELECT story_id, title FROM stories").fetchall() == [("s1", "new")]
+        assert con.execute("SELECT story_id, merged_into FROM story_merges").fetchall() == [("s2", "s1")]
+    # the past is a snapshot away
+    first_run = history(wh)[0][0]
+    assert sorted(r for r in _titles(wh, AsOf(snapshot=first_run))) == [("s1", "old"), ("s2", "other")]
+    assert resolve_as_of(wh, "L1") == AsOf(snapshot=first_run)
+
+
+def _titles(wh: Warehouse, as_of: AsOf) -> list[tuple]:
+    with wh.reading(as_of) as con:
+        return con.execute("SELECT story_id, title FROM stories").fetchall()
+
+
+def test_fingerprints_bring_their_bands(tmp_path):
+    wh = Warehouse(tmp_path)
+    fps = pa.Table.from_pylist(
+        [{"article_id": "a1", "body_hash": "h", "bands": [5, -7, 5], "load_id": "L1"}, {"article_id": "a2", "body_hash": "g", "bands": [9], "load_id": "L1"}],
+        schema=FINGERPRINTS.schema,
+    )
+    run(wh, "L1", {"fingerprints": fps})
+    with wh.reading() as con:
+        rows = con.execute("SELECT band, article_id FROM fingerprint_bands ORDER BY band, article_id").fetchall()
+    assert rows == [(-7, "a1"), (5, "a1"), (9, "a2")]  # (band, article) is the key: a repeat is stored once
+
+
+def test_a_missing_column_is_added_and_old_rows_read_as_null(tmp_path):
+    wh = Warehouse(tmp_path)
+    run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
+    con = duckdb.connect()
+    for name in ("sqlite", "ducklake"):
+        con.execute(f"LOAD {name}")
+    con.execute(wh.attach_sql())
+    con.execute('ALTER TABLE lake.links DROP COLUMN "text"')  # as if written by an older newsflow
+    con.close()
+    run(wh, "L2", {"links": links("L2", ["https://a.example/2"])})  # the writer adds it back
+    with wh.reading() as con:
+        assert con.execute("SELECT url, text FROM links ORDER BY url").fetchall() == [("https://a.example/1", None), ("https://a.example/2", None)]
+
+
+def test_readers_cannot_write_or_touch_files(tmp_path):
+    wh = Warehouse(tmp_path)
+    run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
+    con = connect(wh)
+    with pytest.raises(duckdb.Error):
+        con.execute("INSERT INTO links (article_id, url, kind, load_id) VALUES ('x', 'y', 'inline', 'L')")
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        con.execute(f"COPY (SELECT 1) TO '{tmp_path}/evil.parquet'")
+    with pytest.raises(duckdb.Error):
+        con.execute("SELECT * FROM read_csv('/etc/passwd')")
+    assert not (tmp_path / "evil.parquet").exists()
+    for sql in ("COPY links TO 'x.csv'", "ATTACH 'x.db'", "INSTALL httpfs", "SET enable_external_access = true", "DELETE FROM links"):
+        with pytest.raises(ReadOnlyError):
+            check_read_only(sql)
+    check_read_only("WITH a AS (SELECT 1) SELECT * FROM a; DESCRIBE links; SHOW TABLES; EXPLAIN SELECT 1")
+
+
+def test_reading_a_missing_warehouse_says_so(tmp_path):
+    with pytest.raises(WarehouseError, match="no warehouse at"):
+        connect(Warehouse(tmp_path / "nothing-here"))

@@ -1,0 +1,299 @@
+"""The warehouse is one DuckLake: a catalog database plus Parquet data files.
+
+- a folder: catalog `<root>/catalog.sqlite` (SQLite: one writer, any number of readers in other
+  processes), data files under `<root>/data/`;
+- a PostgreSQL catalog (`catalog="postgres://…"`, for several machines) with data in a folder or
+  under `s3://bucket/prefix/` (credentials from AWS_* variables, see warehouse/storage.py).
+
+A run is ONE DuckLake transaction over every table (`Warehouse.writing()`): it commits whole or
+leaves nothing. `connect()` attaches the lake for reading, optionally as of a snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.extensions import load_extensions
+from warehouse.schemas import TABLES, TableSpec
+
+ALIAS = "lake"
+METADATA = f"__ducklake_metadata_{ALIAS}"
+CATALOG_FILE = "catalog.sqlite"
+DATA_FOLDER = "data"
+# A run of a few documents stays in the catalog (no Parquet file per table per run); upkeep
+# flushes the inlined rows to Parquet in bulk (warehouse/maintenance.py).
+INLINING_ROW_LIMIT = 1_000
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse that cannot be opened as asked (missing, not a warehouse, bad catalog)."""
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A past state to read: a snapshot id or a time (see `maintenance.resolve_as_of`)."""
+
+    snapshot: int | None = None
+    time: str | None = None  # ISO timestamp
+
+
+class Warehouse:
+    """A DuckLake at `root` (a folder or s3:// URI) with its catalog (default: `<root>/catalog.sqlite`)."""
+
+    def __init__(self, root: str | Path, storage_options: dict[str, str] | None = None, catalog: str | None = None) -> None:
+        self.root = str(root).rstrip("/")
+        self.is_local = "://" not in self.root
+        if self.is_local:
+            self.root = str(Path(self.root).resolve())
+        self.storage_options = storage_options or {}
+        self.catalog = catalog or (os.path.join(self.root, CATALOG_FILE) if self.is_local else None)
+        if self.catalog is None:
+            raise WarehouseError(
+                f"{self.root}: a warehouse on object storage needs a catalog database: pass --catalog postgres://… "
+                "(or [warehouse] catalog in newsflow.toml)"
+            )
+
+    # -- where things are ---------------------------------------------------------------
+    @property
+    def catalog_kind(self) -> str:
+        return "postgres" if self.catalog.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+    @property
+    def data_path(self) -> str:
+        return f"{self.root}/{DATA_FOLDER}/"
+
+    def exists(self) -> bool:
+        """Whether the catalog has been created (a first run creates it)."""
+        if self.catalog_kind == "sqlite":
+            return Path(self.catalog).is_file()
+        return True  # a PostgreSQL catalog: attaching tells
+
+    def extensions(self) -> tuple[str, ...]:
+        needed = ["ducklake", self.catalog_kind]
+        if not self.is_local:
+            needed.append("httpfs")
+        return tuple(needed)
+
+    def attach_sql(self, read_only: bool = False, as_of: AsOf | None = None) -> str:
+        """The ATTACH statement for this lake (also what the README gives other DuckDB clients)."""
+        if self.catalog_kind == "postgres":
+            target = f"ducklake:postgres:{self.catalog}"
+        else:
+            target = f"ducklake:sqlite:{self.catalog}"
+        options = [f"DATA_PATH {_quote(self.data_path)}"]
+        if self.is_local:
+            options.append("OVERRIDE_DATA_PATH TRUE")  # the folder may have moved since it was made
+        if read_only:
+            options.append("READ_ONLY")
+        else:
+            options.append(f"DATA_INLINING_ROW_LIMIT {INLINING_ROW_LIMIT}")
+        if as_of is not None and as_of.snapshot is not None:
+            options.append(f"SNAPSHOT_VERSION {int(as_of.snapshot)}")
+        elif as_of is not None and as_of.time is not None:
+            options.append(f"SNAPSHOT_TIME {_quote(as_of.time)}")
+        return f"ATTACH {_quote(target)} AS {ALIAS} ({', '.join(options)})"
+
+    # -- connections ------------------------------------------------------------------------
+    def connect(self, read_only: bool = True, as_of: AsOf | None = None) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with the lake attached as the default database.
+
+        read_only: the catalog is attached READ_ONLY and file access outside the lake is switched
+        off outside the lake's data folder (no read_csv of /etc), configuration locked.
+        """
+        if read_only and not self.exists():
+            raise WarehouseError(f"no warehouse at {self.root}: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
+        if self.is_local and not read_only:
+            Path(self.root, DATA_FOLDER).mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            load_extensions(con, self.extensions())
+            if not self.is_local:
+                from warehouse.storage import create_s3_secret
+
+                create_s3_secret(con, self.storage_options)
+            try:
+                con.execute(self.attach_sql(read_only=read_only, as_of=as_of))
+            except duckdb.Error as exc:
+                raise WarehouseError(f"cannot open the warehouse catalog {self.catalog}: {exc}") from None
+            con.execute(f"USE {ALIAS}")
+            if not read_only:
+                ensure_tables(con)
+            if read_only:
+                # only the lake's own files stay readable; `newsflow sql` also refuses writing
+                # statements (warehouse/readonly.py), as COPY … TO into the data folder would pass here
+                con.execute(f"SET allowed_directories = [{_quote(self.data_path)}]")
+                con.execute("SET enable_external_access = false")
+                con.execute("SET lock_configuration = true")
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    @contextmanager
+    def writing(self, timeout: float | None = None, upkeep: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold the writer lock and one open transaction; commit on a clean exit, roll back otherwise.
+
+        Everything the block writes becomes visible at once when it commits; an exception, a
+        kill or a power cut before that leaves the lake as it was, with nothing to clean up.
+        After the commit, still under the lock, `maintenance.upkeep` does whatever upkeep is due.
+        """
+        from warehouse.lock import warehouse_lock
+        from warehouse.maintenance import run_upkeep
+
+        with warehouse_lock(self, timeout=timeout):
+            con = self.connect(read_only=False)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+                if upkeep:
+                    run_upkeep(con, self)
+            finally:
+                con.close()
+
+    @contextmanager
+    def reading(self, as_of: AsOf | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.connect(read_only=True, as_of=as_of)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.root!r}, catalog={self.catalog!r})"
+
+
+def connect(warehouse: Warehouse, as_of: AsOf | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection on the warehouse's tables (read-only by default)."""
+    return warehouse.connect(read_only=read_only, as_of=as_of)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and add missing columns, as warehouse/schemas.py declares them."""
+    stored: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
+    ).fetchall():
+        stored.setdefault(table, set()).add(column)
+    if all(spec.name in stored and set(spec.schema.names) <= stored[spec.name] for spec in TABLES.values()):
+        return
+    con.execute("BEGIN TRANSACTION")  # one snapshot for the whole schema change
+    for spec in TABLES.values():
+        if spec.name not in stored:
+            columns = ", ".join(f'"{f.name}" {duckdb_type(f.type)}' for f in spec.schema)
+            con.execute(f'CREATE TABLE IF NOT EXISTS {ALIAS}."{spec.name}" ({columns})')
+            if spec.sorted_by:
+                con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" SET SORTED BY ({", ".join(_ident(c) for c in spec.sorted_by)})')
+            continue
+        for field in spec.schema:
+            if field.name not in stored[spec.name]:
+                con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
+    con.execute("COMMIT")
+
+
+def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, only_new: bool = False) -> int:
+    """Insert a batch's rows (cast to the table's schema); `only_new` skips keys already stored
+    and repeats within the batch. Returns the rows written."""
+    if batch.num_rows == 0:
+        return 0
+    batch = conform(spec, batch)
+    con.register("_batch", batch)
+    try:
+        source = "_batch"
+        if only_new:
+            keys = ", ".join(_ident(k) for k in spec.key)
+            source = (
+                f"(SELECT * FROM _batch QUALIFY row_number() OVER (PARTITION BY {keys}) = 1) "
+                f'ANTI JOIN (SELECT {keys} FROM {ALIAS}."{spec.name}" WHERE ({keys}) IN (SELECT ({keys}) FROM _batch)) USING ({keys})'
+            )
+        written = con.execute(f'INSERT INTO {ALIAS}."{spec.name}" BY NAME SELECT * FROM {source}').fetchone()[0]
+    finally:
+        con.unregister("_batch")
+    return int(written)
+
+
+def upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table) -> int:
+    """Replace the rows whose key the batch holds by the batch's rows (the last one of each key)."""
+    if batch.num_rows == 0:
+        return 0
+    delete_keys(con, spec, batch)
+    return insert(con, spec, batch.take(_last_of_each_key(batch, spec.key)))
+
+
+def delete_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table) -> None:
+    """Delete the stored rows whose key occurs in `batch`."""
+    keys = ", ".join(_ident(k) for k in spec.key)
+    con.register("_keys", batch.select(list(spec.key)))
+    try:
+        con.execute(f'DELETE FROM {ALIAS}."{spec.name}" WHERE ({keys}) IN (SELECT ({keys}) FROM _keys)')
+    finally:
+        con.unregister("_keys")
+
+
+def _last_of_each_key(batch: pa.Table, key: tuple[str, ...]) -> list[int]:
+    last: dict[tuple, int] = {}
+    for i, k in enumerate(zip(*(batch.column(c).to_pylist() for c in key))):
+        last[k] = i
+    return sorted(last.values())
+
+
+def conform(spec: TableSpec, batch: pa.Table) -> pa.Table:
+    """The spec's columns in order, cast to their types (missing ones null); NOT NULL checked here,
+    so a bad row fails with the column's name rather than deep inside the writer."""
+    columns = []
+    for field in spec.schema:
+        if field.name in batch.column_names:
+            column = batch.column(field.name).cast(field.type)
+            if not field.nullable and column.null_count:
+                raise ValueError(f"table {spec.name!r}: column {field.name!r} must not be null")
+        else:
+            column = pa.nulls(batch.num_rows, field.type)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=pa.schema([f.with_nullable(True) for f in spec.schema]))
+
+
+def duckdb_type(t: pa.DataType) -> str:
+    """DuckDB's name for an Arrow type of the schemas."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return duckdb_type(t.value_type) + "[]"
+    simple = {
+        pa.string(): "VARCHAR", pa.large_string(): "VARCHAR", pa.binary(): "BLOB", pa.large_binary(): "BLOB",
+        pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.int16(): "SMALLINT", pa.float64(): "DOUBLE",
+        pa.float32(): "FLOAT", pa.bool_(): "BOOLEAN", pa.uint32(): "UINTEGER", pa.uint64(): "UBIGINT",
+    }
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+    return simple.get(t, "VARCHAR")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def query(sql: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a private connection (never DuckDB's shared default connection)."""
+    con = duckdb.connect()
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def env_warehouse(default: str = "data/warehouse") -> str:
+    return os.environ.get("NEWSFLOW_WAREHOUSE", default)
