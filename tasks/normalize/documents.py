@@ -118,6 +118,11 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
         from tasks.normalize.newsml import parse_newsml
 
         return parse_newsml(content, uri)
+    if fmt in ("email", "mbox"):
+        from tasks.normalize.mail import parse_mail
+
+        # undecodable header bytes reach Python as lone surrogates (the email package's escape)
+        return [item if isinstance(item, RejectError) else storable(item) for item in parse_mail(content, fmt)]
     if fmt == "xml":
         raise RejectError("not-an-article", "an XML document (feed, sitemap or data), not an article: read feeds and sitemaps with their own source kinds")
     if fmt in ("json", "jsonl"):

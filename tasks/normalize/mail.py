@@ -1,0 +1,166 @@
+"""E-mail renditions: one RFC 5322 message (.eml) or a mailbox of them (.mbox), read with the
+stdlib `email` package. Each message gives its HTML part (else its text part) as an article: the
+subject is the title when the body has none, the Date header the date, the sender the source
+detail. A newsletter whose HTML marks several stories (<article> elements, or elements of class
+"story"/"article") gives one article per story.
+
+A mailbox is read message by message, never parsed whole, and at most MAX_MESSAGES of it: the
+rest is one reject that says how many messages were left. Messages that fail for the same
+reason are one reject too, so 100,000 empty messages are two rejects, not 100,000.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email import policy
+from email.parser import BytesParser
+from email.utils import parseaddr
+
+from tasks.normalize.dates import to_utc
+from tasks.normalize.markup import block_paragraphs, local_name
+from tasks.normalize.plaintext import parse_plaintext
+from tasks.normalize.renditions import finish_text_article
+from tasks.normalize.textmeta import TextMeta
+from tasks.normalize.urls import normalize_url
+from tasks.records import Link, ParsedArticle, RejectError
+
+MAX_MESSAGES = 5_000
+MIN_BODY_WORDS = 12  # "hi", "see attached", a one-line reply: not an article
+_MBOX_SEPARATOR = re.compile(rb"^From ", re.M)
+_MBOXRD_QUOTED = re.compile(rb"^>(>*From )", re.M)
+_STORY_CLASSES = {"story", "article", "news-item", "newsletter-story", "story-item"}
+_READ_MORE = re.compile(r"^(?:read more|continue reading|read the full story|full story|more)\b.{0,30}$", re.I)
+_HEADINGS = ("h1", "h2", "h3", "h4")
+_PARSER = BytesParser(policy=policy.default)
+
+
+def parse_mail(content: bytes, fmt: str) -> list[ParsedArticle | RejectError]:
+    """Articles of an 'email' (one message) or 'mbox' document; failed messages as RejectErrors,
+    those of one reason folded into one."""
+    messages = iter_mbox(content) if fmt == "mbox" else iter([content])
+    out: list[ParsedArticle | RejectError] = []
+    failed: dict[str, list] = {}  # reason -> [count, first detail, first message numbers]
+    count = 0
+    for count, raw in enumerate(messages, start=1):
+        if count > MAX_MESSAGES:
+            left = 1 + sum(1 for _ in messages)
+            out.append(RejectError("too-many-messages", f"{MAX_MESSAGES + left} messages: the first {MAX_MESSAGES} were read, "
+                                   f"{left} were not; split the mailbox into files of at most {MAX_MESSAGES}"))
+            break
+        try:
+            out.extend(parse_message(raw))
+        except RejectError as exc:
+            seen = failed.setdefault(exc.reason, [0, exc.detail, []])
+            seen[0] += 1
+            if len(seen[2]) < 5:
+                seen[2].append(count)
+    for reason, (n, detail, numbers) in failed.items():
+        where = f"message {numbers[0]}" if n == 1 else f"{n} messages ({', '.join(map(str, numbers))}{', ...' if n > len(numbers) else ''})"
+        out.append(RejectError(reason, f"{where}: {detail}"))
+    if not count:
+        raise RejectError("no-article-text", "a mailbox without messages")
+    return out
+
+
+def iter_mbox(content: bytes) -> Iterator[bytes]:
+    """The messages of an mbox, one at a time: each starts at a line beginning "From " (the rule
+    of the stdlib `mailbox` module, which reads files only); ">From " lines are unquoted."""
+    starts = _MBOX_SEPARATOR.finditer(content)
+    previous = next(starts, None)
+    while previous is not None:
+        following = next(starts, None)
+        end = following.start() if following else len(content)
+        message = content[content.find(b"\n", previous.start(), end) + 1 or end:end]
+        yield _MBOXRD_QUOTED.sub(rb"\1", message) if b">From " in message else message
+        previous = following
+
+
+def parse_message(raw: bytes) -> list[ParsedArticle]:
+    """The article(s) of one message: its newsletter stories, else its HTML or text body."""
+    try:
+        message = _PARSER.parsebytes(raw)
+        subject = " ".join(str(message.get("subject") or "").split()) or None
+        sent = _header_date(message)
+        name, address = parseaddr(str(message.get("from") or ""))
+        html_part = message.get_body(preferencelist=("html",))
+        text_part = message.get_body(preferencelist=("plain",))
+        html = html_part.get_content() if html_part is not None else None
+        text = text_part.get_content() if text_part is not None else None
+    except (LookupError, ValueError, TypeError, AttributeError, UnicodeError, IndexError) as exc:
+        raise RejectError("unreadable-email", f"{type(exc).__name__}: {exc}"[:300]) from None
+    details = {"sender": f"{name} <{address}>" if name else address or None, "subject": subject,
+               "message_id": str(message.get("message-id") or "").strip() or None}
+    site = name or (address.rsplit("@", 1)[-1] if "@" in address else None)
+    articles: list[ParsedArticle] = []
+    if html:
+        articles = [_as_email(a, subject, sent, site, details) for a in _html_articles(html)]
+    if not articles and text:
+        articles = [_as_email(parse_plaintext(text), subject, sent, site, details)]
+    articles = [a for a in articles if len(a.body.split()) >= MIN_BODY_WORDS]
+    if not articles:
+        raise RejectError("no-article-text", f"no HTML or text part with {MIN_BODY_WORDS}+ words (subject {subject!r})")
+    return articles
+
+
+def _html_articles(html: str) -> list[ParsedArticle]:
+    """One article per story the HTML marks, else the whole part as one."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    stories = story_elements(root)
+    if len(stories) < 2:
+        stories = [root]
+    out = []
+    for element in stories:
+        try:
+            out.append(_story_article(element, whole=element is root))
+        except RejectError:
+            continue
+    return out
+
+
+def story_elements(root) -> list:
+    """The newsletter's story containers: <article> elements or elements whose class names a story,
+    innermost ones only (a wrapper around all stories is not a story)."""
+    marked = [el for el in root.iter() if local_name(el.tag) == "article" or _STORY_CLASSES & set((el.get("class") or "").lower().split())]
+    inner = {id(el) for el in marked}
+    return [el for el in marked if not any(id(d) in inner for d in el.iterdescendants())]
+
+
+def _story_article(element, whole: bool) -> ParsedArticle:
+    heading = next((el for el in element.iter() if local_name(el.tag) in _HEADINGS), None)
+    title = " ".join(heading.text_content().split()) if heading is not None else None
+    if whole:
+        title = None  # a masthead heading is the newsletter's name, not a story's title
+    paragraphs, links = block_paragraphs(element)
+    if title and paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]
+    paragraphs = [p for p in paragraphs if not _READ_MORE.match(p)]
+    meta = TextMeta(title=title)
+    anchors = list(heading.iter("a")) if heading is not None else []
+    anchors += [a for a in element.iter("a") if _READ_MORE.match(" ".join(a.text_content().split()))]
+    canonical = next((normalize_url(a.get("href")) for a in anchors if normalize_url(a.get("href"))), None)
+    if not whole and canonical:
+        meta.canonical_url = canonical
+        links = [link for link in links if normalize_url(link.url) != canonical]
+    return finish_text_article("email", paragraphs, meta, links)
+
+
+def _as_email(article: ParsedArticle, subject: str | None, sent, site: str | None, details: dict) -> ParsedArticle:
+    from dataclasses import replace
+
+    return replace(article, format="email", title=article.title or subject, published_at=sent or article.published_at,
+                   site_name=site, extra={**article.extra, **details})
+
+
+def _header_date(message):
+    try:
+        header = message.get("date")
+        return to_utc(header.datetime) if header is not None and getattr(header, "datetime", None) else None
+    except (ValueError, TypeError, AttributeError):
+        return None
