@@ -96,13 +96,19 @@ class _Limits:
         self.max_expanded, self.max_ratio = max_expanded, max_ratio
         self.expanded = 0
         self.members = 0
+        self.raw: IO[bytes] | None = None  # the compressed file while it is streamed: how far it was read
+
+    def consumed(self) -> int:
+        """Compressed bytes read so far (at least what was decompressed from: reads run ahead)."""
+        return max(self.raw.tell() if self.raw is not None and not self.raw.closed else self.compressed, 1)
 
     def refusal(self, expanded: int) -> tuple[str, str] | None:
         """(reason, detail) when the archive expanding to `expanded` bytes in all is refused."""
         if expanded > self.max_expanded:
             return "archive-too-large", f"expands to more than {self.max_expanded} bytes"
-        if expanded > RATIO_FLOOR and expanded > self.max_ratio * self.compressed:
-            return "zip-bomb", f"{self.compressed} bytes expand to more than {expanded} (ratio > {self.max_ratio:g})"
+        consumed = self.consumed()
+        if expanded > RATIO_FLOOR and expanded > self.max_ratio * consumed:
+            return "zip-bomb", f"{consumed} compressed bytes expand to more than {expanded} (ratio > {self.max_ratio:g})"
         return None
 
 
@@ -111,7 +117,8 @@ def _read_stream(path: Path, kind: str, source: str, fetched_at: datetime | None
     uri = str(path)
     if archive_kind(path.name[: -len(kind) - 1]) is not None:
         return Reject(uri, STAGE, "nested-archive", "an archive inside a compressed file is not opened: unpack it first")
-    with _STREAMS["." + kind](path, "rb") as stream:
+    with path.open("rb") as raw, _STREAMS["." + kind](raw, "rb") as stream:
+        limits.raw = raw  # a bomb is refused after ~RATIO_FLOOR bytes, not at the size cap
         content, refused = _read_capped(stream, limits.max_bytes, limits)
     if refused:
         return Reject(uri, STAGE, *refused)
@@ -177,6 +184,9 @@ def _iter_zip(path: Path, source: str, fetched_at: datetime | None, limits: _Lim
                 problem = "encrypted", "the member is password-protected"
             if problem is None and info.file_size > limits.max_bytes:
                 problem = "too-large", f"{info.file_size} bytes > limit {limits.max_bytes}"
+            if problem is None and info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                yield Reject(str(path), STAGE, "zip-bomb", f"member {name!r}: {info.compress_size} bytes expand to {info.file_size}")
+                return
             if problem is not None:
                 yield Reject(uri, STAGE, *problem)
                 continue
@@ -198,7 +208,8 @@ def _iter_zip(path: Path, source: str, fetched_at: datetime | None, limits: _Lim
 
 def _iter_tar(path: Path, source: str, fetched_at: datetime | None, limits: _Limits) -> Iterator[RawDocument | Reject]:
     # Stream mode ("r|*"): one pass, nothing seeks back, memory stays at one member.
-    with tarfile.open(path, mode="r|*") as archive:
+    with path.open("rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as archive:
+        limits.raw = raw
         for member in archive:
             name = member.name
             if member.isdir() or _hidden(name):
