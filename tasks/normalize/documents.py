@@ -111,7 +111,8 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
 
         return [parse_docx(content)]
     text = decode_text(content)
-    if len(text) > MAX_TEXT_CHARS:
+    # a mailbox is many messages, each read on its own: the limit of one article's text is not its
+    if len(text) > MAX_TEXT_CHARS and detect_format(text[:65_536]) != "mbox":
         raise RejectError("too-large", f"{len(text)} characters of text > limit {MAX_TEXT_CHARS}")
     fmt = detect_format(text)
     if fmt == "newsml-g2":

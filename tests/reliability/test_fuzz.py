@@ -167,7 +167,7 @@ def test_decode_text_returns_text_or_rejects(content: bytes) -> None:
         assert exc.reason in {"empty-file", "binary", "undecodable"}
         return
     assert isinstance(text, str) and "\r" not in text
-    assert detect_format(text) in {"html", "json", "jsonl", "markdown", "plaintext", "xml"}
+    assert detect_format(text) in {"html", "json", "jsonl", "markdown", "plaintext", "xml", "newsml-g2", "email", "mbox"}
 
 
 @FAST
