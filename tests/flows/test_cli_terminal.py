@@ -61,3 +61,48 @@ def test_run_json_stays_json_with_lithuanian_text_and_compressed_inputs(tmp_path
     story_id = stories[0]["story_id"]
     shown = newsflow("show", story_id[:10], "--format", "json", warehouse=root)
     assert shown.returncode == 0 and json.loads(shown.stdout)["story_id"] == story_id
+
+
+@pytest.fixture
+def site():
+    from pytest_httpserver import HTTPServer
+
+    from tests.flows.sitehelpers import Site
+
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield Site(server)
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.slow
+def test_exit_codes_follow_the_rule(site, tmp_path: Path, prefect_harness, monkeypatch):
+    """A feed read whose every item failed exits 0; an unreachable feed or a configured folder
+    gone at run time exits 1 (flows/cli_checks.py has the rule and its unit tests)."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.setenv("NEWSFLOW_ALLOW_PRIVATE_NETWORKS", "1")
+    feed = site.set_feed("/rss.xml", "rss", [("gone1", "Gone one"), ("gone2", "Gone two")])
+    site.pages = {path: page for path, page in site.pages.items() if path == "/rss.xml"}  # every item 404s
+    (tmp_path / "newsflow.toml").write_text(
+        f'[warehouse]\nroot = "wh"\n'
+        f'[[sources]]\nname = "wire"\nkind = "feed"\nlocation = "{feed}"\ntimeout = "2s"\nmax_retries = 0\nmin_host_interval = 0\n'
+        f'[[sources]]\nname = "dead"\nkind = "feed"\nlocation = "{site.url("/missing.xml")}"\ntimeout = "2s"\nmax_retries = 0\nmin_host_interval = 0\n'
+        f'[[sources]]\nname = "drop"\nkind = "folder"\nlocation = "drop"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSFLOW_WAREHOUSE", raising=False)
+
+    def run(*args: str):
+        result = CliRunner().invoke(app, ["run", *args, "--format", "json"], catch_exceptions=False)
+        return result.exit_code, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")], result.stderr
+
+    code, (summary,), _ = run("wire")
+    assert (code, summary["inputs"], summary["rejects"]) == (0, 0, 2)
+    code, _, err = run("dead")
+    assert code == 1 and "could not read dead" in " ".join(err.split())
+    code, (summary,), err = run("drop")  # drop/ beside newsflow.toml does not exist
+    assert code == 1 and summary["rejects_by_reason"] == {"ingest/not-found": 1}
+    assert (tmp_path / "wh" / "catalog.sqlite").exists()  # the config's relative root, read against its folder
