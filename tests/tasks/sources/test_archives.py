@@ -168,3 +168,19 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     tar.addfile(info, io.BytesIO(data))
+
+
+def test_unreadable_file_is_a_reject(tmp_path: Path, monkeypatch):
+    (tmp_path / "ok.txt").write_text("fine")
+    (tmp_path / "secret.txt").write_text("no")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "secret.txt":  # as root, chmod does not stop us: pretend it did
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    docs, rejects = split(iter_files([tmp_path]))
+    assert list(docs) == [str(tmp_path / "ok.txt")]
+    assert rejects == {str(tmp_path / "secret.txt"): ("ingest", "unreadable")}
