@@ -152,17 +152,27 @@ def ends_mid_sentence(paragraph: str) -> bool:
     return len(text) >= _JOIN_MIN_CHARS and not text.endswith(_TERMINAL)
 
 
+_CLOSERS = "\"”’')»]"
+_SENTENCE_FINAL = (".", "!", "?", "…", ":", ";")
+
+
 def _cut_before(previous: str, para: str) -> bool:
-    return para[:1].islower() and len(previous.split()) >= 4 and not previous.rstrip().endswith(_TERMINAL)
+    """`previous` was cut where `para` begins (a page break, most often): it stops at a comma, or
+    without sentence-final punctuation before a lower-case word (closing quotes do not count)."""
+    core = previous.rstrip().rstrip(_CLOSERS)
+    if not para[:1].isalnum() or len(previous.split()) < 4:
+        return False
+    return core.endswith(",") or para[:1].islower() and not core.endswith(_SENTENCE_FINAL)
 
 
 def rejoin_split_sentences(paragraphs: list[str]) -> list[str]:
-    """Join a long paragraph that stops mid-sentence with the paragraph after it, and any paragraph
-    without final punctuation with one that goes on in lower case (a page break cut it)."""
+    """Join a long paragraph that stops mid-sentence with the paragraph after it, and a paragraph
+    cut at a page break (see _cut_before); a word hyphenated across the cut is made whole."""
     out: list[str] = []
     for para in paragraphs:
         if out and (ends_mid_sentence(out[-1]) and para[:1].isalnum() or _cut_before(out[-1], para)):
-            out[-1] = f"{out[-1]} {para}"
+            hyphenated = _HYPHEN_BREAK.search(out[-1][-64:]) and para[:1].islower()
+            out[-1] = f"{out[-1][:-1]}{para}" if hyphenated else f"{out[-1]} {para}"
         else:
             out.append(para)
     return out
