@@ -14,8 +14,8 @@ import os
 import sys
 
 from warehouse.canned import get_query
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("NEWSFLOW_WAREHOUSE", "data/warehouse")
 con = connect(Warehouse(root))

@@ -59,10 +59,15 @@ def run(
     A URL is fetched as one page (read as a feed when served as RSS/Atom/JSON Feed, or when its
     path looks like one: /feed, .rss, .atom, feed.xml); --kind overrides the guess.
     Private addresses are refused unless NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 or the source allows them.
+    With no arguments: the enabled sources of newsflow.toml (or --config), else the seed documents.
+
+    Exit codes: 0 the run completed (rejected inputs are data, see the rejects table); 1 a source
+    itself could not be read (feed unreachable, folder missing); 2 usage or config error (nothing
+    ran); 130 interrupted.
 
     [b]Examples[/b]
 
-      newsflow run                      # the two seed documents
+      newsflow run                      # newsflow.toml's enabled sources, else the two seed documents
       newsflow run moscow-times         # a source from newsflow.toml
       newsflow run https://example.com/news/article.html
       newsflow run ~/news/drop --warehouse /data/wh
@@ -71,6 +76,7 @@ def run(
     """
     import os
 
+    from flows.cli_checks import check_run, default_targets, finish_run, run_guard, source_was_read
     from flows.executors import DEFAULT_DASK_BATCH_ROWS, dask_task_runner
     from flows.pipeline import news_pipeline
     from flows.targets import TargetError, plan_runs
@@ -89,25 +95,23 @@ def run(
         pipeline = news_pipeline.with_options(task_runner=dask_task_runner(address=address, workers=workers))
         batch_rows = batch_rows or DEFAULT_DASK_BATCH_ROWS
     try:
-        plans = plan_runs(sources or [str(_default_seeds())], cfg, kind=kind)
+        plans = plan_runs(sources or default_targets(config, cfg, _default_seeds()), cfg, kind=kind)
     except TargetError as exc:
         stderr.print(f"[red]cannot run[/red]: {exc}")
         raise typer.Exit(2) from None
+    check_run(plans, root, cfg)  # exit 2 before Prefect starts: missing paths, empty folders, not a warehouse
     allow_private = private_networks_allowed(os.environ)
     unreadable = []
     for number, plan in enumerate(plans, 1):
         step = f" ({number}/{len(plans)})" if len(plans) > 1 else ""
-        with stderr.status(f"running news-pipeline over {plan.label}{step} ..."):
+        with stderr.status(f"running news-pipeline over {plan.label}{step} ..."), run_guard():  # stdout: data only
             summary = pipeline(warehouse=root, allow_private_networks=allow_private, storage_options=options or None,
                                batch_rows=batch_rows, **plan.flow_kwargs())
         _print_summary(summary, root, fmt)
         _print_run_link(root, summary["load_id"])
-        # A source with nothing new is fine; nothing read while inputs were rejected is not.
-        if summary["inputs"] == 0 and (plan.source_config is None or summary["rejects"] > 0):
+        if not source_was_read(plan, summary, root):  # rejected items are data; an unread source is not
             unreadable.append(plan.label)
-    if unreadable and len(unreadable) == len(plans):
-        stderr.print("[red]nothing could be read[/red]: every input was rejected (see the rejects table)")
-        raise typer.Exit(1)
+    finish_run(unreadable, len(plans))  # the exit-code rule: flows/cli_checks.py
 
 
 @app.command()
@@ -115,19 +119,23 @@ def sql(
     query: Annotated[Optional[str], typer.Argument(help="SQL over the warehouse views (read-only); or use --query NAME.")] = None,
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Query the warehouse as it was: a version from `newsflow history`, an ISO timestamp or a load_id.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Query the warehouse as it was: a snapshot id from `newsflow history`, an ISO timestamp or a load_id.")] = None,
     canned: Annotated[Optional[str], typer.Option("--query", "-q", help="Run a canned query by name (see `newsflow queries`).")] = None,
     params: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a canned query's parameter (repeatable).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in table format (0: all); csv and json print every row.")] = 100,
 ) -> None:
-    """Run read-only SQL over the warehouse views, or a canned query by name.
+    """Run read-only SQL over the warehouse's tables, or a canned query by name.
 
-    The views and their columns: docs/SCHEMA.md. Canned queries: warehouse/queries/*.sql.
+    The lake is attached read-only and file access is off: SELECT, WITH, DESCRIBE, SHOW,
+    SUMMARIZE and EXPLAIN only. Tables and columns: docs/SCHEMA.md. Canned queries:
+    warehouse/queries/*.sql.
 
     [b]Examples[/b]
 
       newsflow sql "select title, article_count from stories order by article_count desc limit 10"
       newsflow sql "select count(*) from stories" --format json
-      newsflow sql "select count(*) from articles" --as-of 3
+      newsflow sql "select count(*) from articles" --as-of 3      # a snapshot id (newsflow history)
+      newsflow sql "select count(*) from articles" --as-of 2026-12-01T08:00:00Z
       newsflow sql --query top_entities --param since=2017-12-01 --param labels=PERSON,ORG
     """
     import duckdb
@@ -140,16 +148,22 @@ def sql(
     if canned is not None:
         from flows.cli_report import run_canned
 
-        print_rows(*run_canned(con, canned, params or []), fmt, title=canned)
+        print_rows(*run_canned(con, canned, params or []), fmt, title=canned, limit=limit)
         return
+    from warehouse.readonly import ReadOnlyError, check_read_only
+
     try:
+        check_read_only(query)
         result = con.execute(query)
+    except ReadOnlyError as exc:
+        stderr.print(f"[red]refused[/red]: {exc}", highlight=False)
+        raise typer.Exit(2) from None
     except duckdb.Error as exc:
-        stderr.print(f"[red]query failed[/red]: {exc}\nThe views and their columns: `newsflow sql \"show tables\"`, docs/SCHEMA.md.",
+        stderr.print(f"[red]query failed[/red]: {exc}\nThe tables and their columns: `newsflow sql \"show tables\"`, docs/SCHEMA.md.",
                      highlight=False)
         raise typer.Exit(2) from None
     columns = [d[0] for d in result.description or []]
-    print_rows(columns, result.fetchall(), fmt)
+    print_rows(columns, result.fetchall(), fmt, limit=limit)
 
 
 @app.command()
@@ -179,7 +193,7 @@ def stories(
 
 @app.command()
 def show(
-    story_id: Annotated[str, typer.Argument(help="A story_id (see `newsflow stories`).")],
+    story_id: Annotated[str, typer.Argument(help="A story_id or a unique prefix of one, e.g. st_f539d0 (see `newsflow stories`).")],
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -191,6 +205,9 @@ def show(
       newsflow show "$(newsflow stories --limit 1 --format json | jq -r '.[0].story_id')" --format json
     """
     con = _connect(warehouse)
+    from flows.story_ids import resolve_story_id
+
+    story_id = resolve_story_id(con, story_id)  # any unique prefix of an id will do
     story = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id = ?", [story_id])
     columns = [d[0] for d in story.description]
     found = story.fetchall()
@@ -255,20 +272,18 @@ def search(
 
 def _connect(warehouse: str, as_of: str | None = None):
     from flows.warehouses import open_warehouse
+    from warehouse.lake import WarehouseError, connect
     from warehouse.maintenance import resolve_as_of
-    from warehouse.views import connect
 
     warehouse = configured_warehouse(warehouse)
-    if "://" not in warehouse and not Path(warehouse).exists():
-        stderr.print(f"[red]no warehouse at {warehouse}[/red]: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
-        raise typer.Exit(1)
-    wh = open_warehouse(warehouse)
-    if as_of is None:
-        return connect(wh)
     try:
-        return connect(wh, as_of=resolve_as_of(wh, as_of))
+        wh = open_warehouse(warehouse)
+        return connect(wh, as_of=resolve_as_of(wh, as_of) if as_of is not None else None)
+    except WarehouseError as exc:
+        stderr.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
     except ValueError as exc:
-        stderr.print(f"[red]--as-of[/red]: {exc}")
+        stderr.print(f"[red]--as-of[/red]: {exc}", highlight=False)
         raise typer.Exit(2) from None
 
 

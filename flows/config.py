@@ -180,8 +180,20 @@ class WarehouseConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     root: str = DEFAULT_WAREHOUSE
-    # non-secret delta-rs options for an object-store root (credentials come from AWS_* variables)
+    # the lake's catalog database: None = <root>/catalog.sqlite; postgres://user@host/db (the
+    # password from PGPASSWORD or ~/.pgpass) for several machines or an s3:// root
+    catalog: str | None = None
+    # non-secret options for an s3:// root (credentials come from AWS_* variables)
     storage_options: dict[str, str] = {}
+
+    @field_validator("catalog")
+    @classmethod
+    def _no_password(cls, value: str | None) -> str | None:
+        from flows.warehouses import refuse_password
+
+        if value:
+            refuse_password(value)
+        return value
 
     @field_validator("storage_options")
     @classmethod

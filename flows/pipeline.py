@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -14,8 +15,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.config import SourceConfig
-from flows.fanout import enrich_batches, normalize_batches, run_task
-from tasks.dedup.batch import dedup_task
+from flows.fanout import enrich_batches, normalize_batches
+from tasks.dedup.batch import dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
 from tasks.ingest import documents_table, read_paths_task, rejects_table
@@ -39,8 +40,6 @@ from warehouse.publish import commit_message, load_row, publish_tables
 
 DEFAULT_WAREHOUSE = "data/warehouse"
 
-# no retries: a failed statement aborts the run's transaction, which then rolls back whole
-publish_task = task(name="publish", cache_policy=NO_CACHE)(publish_tables)
 publish_run_summary_task = task(name="publish-run-summary", cache_policy=NO_CACHE)(publish_run_summary)
 
 
@@ -95,7 +94,32 @@ def news_pipeline(
     checkpoint("enrich")
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
-    with wh.writing() as con:  # the writer lock and ONE transaction: the run commits whole or not at all
+    result = write_run_task(wh, load_id, started, source, documents, normalized, enrichment, rejects, fetch_log, len(raws), skipped)
+    if not result.committed:
+        logger.info("nothing new: no load written")  # a re-run leaves every table as it was
+        return result.counts
+    logger.info("load %s committed: %s", load_id, result.counts)
+    # artifacts in the Prefect UI: counts by stage, new stories, top duplicates, rejects by reason
+    publish_run_summary_task(build_run_summary(load_id, result.counts, result.story_rows, result.member_rows, result.new_ids,
+                                               result.stored_story_ids))
+    return {"load_id": load_id, **result.counts}
+
+
+@dataclass
+class RunWritten:
+    counts: dict
+    committed: bool = False
+    story_rows: list[dict] = field(default_factory=list)
+    member_rows: list[dict] = field(default_factory=list)
+    new_ids: set[str] = field(default_factory=set)
+    stored_story_ids: set[str] = field(default_factory=set)
+
+
+def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, documents: pa.Table, normalized, enrichment: dict,
+              rejects: list[Reject], fetch_log: list[dict], inputs: int, skipped: dict) -> RunWritten:
+    """Under the writer lock, in ONE transaction: re-check what is stored, match against it,
+    and write every table and the `loads` row. The run commits whole or not at all."""
+    with wh.writing() as con:
         checkpoint("locked")
         stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
@@ -108,7 +132,7 @@ def news_pipeline(
         enrichment = {name: t.filter(pc.is_in(t.column("article_id"), articles.column("article_id"))) for name, t in enrichment.items()}
         fingerprints = normalized.fingerprints.filter(pc.is_in(normalized.fingerprints.column("article_id"), articles.column("article_id")))
         context = load_dedup_context(con, fingerprints)
-        deduped = run_task(dedup_task, articles, fingerprints, context, started, load_id)
+        deduped = dedup_articles(articles, fingerprints, context, started, load_id)
         checkpoint("dedup")
         # Python rows of what dedup touched, made once for events and the two summaries
         story_rows = deduped.stories.to_pylist()
@@ -130,21 +154,24 @@ def news_pipeline(
         }
         new_rejects = set(reject_rows.column("reject_id").to_pylist())
         if documents.num_rows == 0 and not fetch_log and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
-            logger.info("nothing new: no load written")  # a re-run leaves every table as it was
-            return {"load_id": None, "inputs": len(raws), **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
-                    "source": source, "fetches": 0, "skipped": skipped}
+            counts = {"load_id": None, "inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
+                      "source": source, "fetches": 0, "skipped": skipped}
+            return RunWritten(counts)
         checkpoint("started")
-        written = publish_task(con, batches)
-        counts = {"inputs": len(raws), **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
+        # documents were checked just above, under the lock; every other row belongs to them,
+        # except rejects (the same bad input seen again) and fetches
+        written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}))
+        counts = {"inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
         counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
-        publish_tables(con, {"loads": load_row(load_id, _flow_run_id(), started, counts, source)})
+        publish_tables(con, {"loads": load_row(load_id, _flow_run_id(), started, counts, source)}, may_be_stored=frozenset())
         commit_message(con, load_id, f"{source}: {documents.num_rows} documents")
         checkpoint("commit")
     checkpoint("committed")
-    logger.info("load %s committed: %s", load_id, counts)
-    # artifacts in the Prefect UI: counts by stage, new stories, top duplicates, rejects by reason
-    publish_run_summary_task(build_run_summary(load_id, counts, story_rows, member_rows, new_ids, set(context.stories)))
-    return {"load_id": load_id, **counts}
+    return RunWritten(counts, True, story_rows, member_rows, new_ids, set(context.stories))
+
+
+# no retries: a failed statement rolls the run's transaction back whole
+write_run_task = task(name="dedup-and-publish", cache_policy=NO_CACHE)(write_run)
 
 
 def _enrich(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | None = None) -> dict:

@@ -60,7 +60,7 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
             metas, fingerprints = [], []
             for start in range(0, len(ids), CHUNK):
                 con.register("_chunk", pa.table({"document_id": ids[start : start + CHUNK]}))
-                docs = con.sql("SELECT * FROM documents WHERE document_id IN (SELECT document_id FROM _chunk)").to_arrow_table()
+                docs = con.execute("SELECT * FROM documents WHERE document_id IN (SELECT document_id FROM _chunk)").to_arrow_table()
                 normalized = normalize_documents(docs, load_id)
                 articles = normalized.articles
                 enrichment = enrich_new_articles(articles, {}, {}, load_id)
@@ -74,7 +74,7 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
                 logger.info("reprocessed %d / %d documents", min(start + CHUNK, len(ids)), len(ids))
             articles = pa.concat_tables(metas) if metas else None
         else:
-            articles = _with_fetched_at(con, con.sql("SELECT * FROM articles ORDER BY article_id").to_arrow_table())
+            articles = _with_fetched_at(con, con.execute("SELECT * FROM articles ORDER BY article_id").to_arrow_table())
             fingerprints = [fingerprint_articles(articles, load_id)] if stage == Stage.dedup else []
             if stage == Stage.enrich:
                 for start in range(0, articles.num_rows, CHUNK):

@@ -12,6 +12,8 @@ leaves nothing. `connect()` attaches the lake for reading, optionally as of a sn
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,18 @@ DATA_FOLDER = "data"
 # A run of a few documents stays in the catalog (no Parquet file per table per run); upkeep
 # flushes the inlined rows to Parquet in bulk (warehouse/maintenance.py).
 INLINING_ROW_LIMIT = 1_000
+
+
+MAX_INSTANCES = 4  # DuckDB instances a process keeps open (one per lake and mode)
+_INSTANCES: OrderedDict[tuple, duckdb.DuckDBPyConnection] = OrderedDict()
+_INSTANCES_LOCK = threading.Lock()
+
+
+def close_instances() -> None:
+    """Close every cached DuckDB instance (a test that deletes a warehouse folder, a process exit)."""
+    with _INSTANCES_LOCK:
+        while _INSTANCES:
+            _INSTANCES.popitem()[1].close()
 
 
 class WarehouseError(RuntimeError):
@@ -102,18 +116,38 @@ class Warehouse:
 
     # -- connections ------------------------------------------------------------------------
     def connect(self, read_only: bool = True, as_of: AsOf | None = None) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB connection with the lake attached as the default database.
+        """A DuckDB connection with the lake attached as the default database.
 
-        read_only: the catalog is attached READ_ONLY and file access outside the lake is switched
-        off outside the lake's data folder (no read_csv of /etc), configuration locked.
+        read_only: the catalog is attached READ_ONLY, file access is off outside the lake's data
+        folder (no read_csv of /etc) and the configuration is locked.
+
+        Loading the extensions costs ~0.5 s each per DuckDB instance, so each process keeps one
+        instance per (lake, mode) with the lake attached and hands out connections to it
+        (`cursor()`): every connection sees the lake's latest snapshot when its transaction starts.
         """
         if read_only and not self.exists():
             raise WarehouseError(f"no warehouse at {self.root}: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
+        key = (self.attach_sql(read_only=read_only, as_of=as_of), tuple(sorted(self.storage_options.items())))
+        with _INSTANCES_LOCK:
+            instance = _INSTANCES.get(key)
+            if instance is None:
+                instance = self._open_instance(read_only, as_of)
+                _INSTANCES[key] = instance
+                while len(_INSTANCES) > MAX_INSTANCES:
+                    _INSTANCES.popitem(last=False)[1].close()
+            _INSTANCES.move_to_end(key)
+            con = instance.cursor()
+        con.execute(f"USE {ALIAS}")
+        return con
+
+    def _open_instance(self, read_only: bool, as_of: AsOf | None) -> duckdb.DuckDBPyConnection:
         if self.is_local and not read_only:
             Path(self.root, DATA_FOLDER).mkdir(parents=True, exist_ok=True)
+        if self.catalog_kind == "sqlite" and not read_only:
+            use_wal(self.catalog)
         con = duckdb.connect()
         try:
-            con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET GLOBAL TimeZone = 'UTC'")
             load_extensions(con, self.extensions())
             if not self.is_local:
                 from warehouse.storage import create_s3_secret
@@ -173,6 +207,20 @@ class Warehouse:
 
     def __repr__(self) -> str:
         return f"Warehouse({self.root!r}, catalog={self.catalog!r})"
+
+
+def use_wal(path: str) -> None:
+    """Put a SQLite catalog in WAL mode (kept in the file): a commit costs one fsync instead of
+    several, and readers in other processes read while a run commits."""
+    import sqlite3
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+    finally:
+        db.close()
 
 
 def connect(warehouse: Warehouse, as_of: AsOf | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:

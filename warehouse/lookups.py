@@ -30,7 +30,7 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
     # band probes go to fingerprint_bands, whose files are sorted by band: min/max statistics
     # skip the files holding none of the new bands
-    candidates = con.sql(
+    candidates = con.execute(
         f"""
         WITH new_bands AS (SELECT DISTINCT unnest(bands) AS band FROM _new_fps),
         hits AS (
@@ -65,12 +65,12 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
         members.sort()
     story_ids = sorted(context.story_articles)
     con.register("_stories", pa.table({"story_id": pa.array(story_ids, pa.string())}))
-    stories = con.sql("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id IN (SELECT story_id FROM _stories)").to_arrow_table()
+    stories = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id IN (SELECT story_id FROM _stories)").to_arrow_table()
     con.unregister("_stories")
     context.stories = {row["story_id"]: {**row, "merged_into": None} for row in stories.to_pylist()}
     all_members = sorted(context.members)
     con.register("_members", pa.table({"article_id": pa.array(all_members, pa.string())}))
-    metas = con.sql(
+    metas = con.execute(
         """
         SELECT a.article_id, a.title, a.published_at, a.canonical_url, a.word_count, a.source, d.fetched_at
         FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)
@@ -120,14 +120,14 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, article_ids: list[str], tabl
     con.register("_enrich_ids", pa.table({"article_id": pa.array(sorted(set(article_ids)), pa.string())}))
     out = {}
     for name in tables:
-        out[name] = con.sql(f'SELECT * FROM "{name}" WHERE article_id IN (SELECT article_id FROM _enrich_ids)').to_arrow_table()
+        out[name] = con.execute(f'SELECT * FROM "{name}" WHERE article_id IN (SELECT article_id FROM _enrich_ids)').to_arrow_table()
     con.unregister("_enrich_ids")
     return out
 
 
 def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[str, str]:
     """new article_id -> the smallest stored article_id with the same body hash (an exact copy)."""
-    if articles.num_rows == 0 or not con.execute("SELECT count(*) FROM fingerprints").fetchall()[0][0]:
+    if articles.num_rows == 0:
         return {}
     con.register("_new_hashes", articles.select(["article_id", "body_hash"]))
     rows = con.execute(

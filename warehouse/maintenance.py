@@ -39,17 +39,17 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
     `con` is a writer connection outside any open transaction, with the writer lock held.
     """
     done: dict[str, int] = {}
-    latest, last_flush = _snapshot_marks(con)
+    latest, last_flush, most_files, oldest = _marks(con)
     if force or latest - last_flush >= policy.flush_snapshots:
         done["tables_flushed"] = len(con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall())
-    crowded = [t for t, n in live_file_counts(con).items() if n > policy.merge_files]
-    if force or crowded:
+        most_files = max(live_file_counts(con).values(), default=0)
+    if force or most_files > policy.merge_files:
         done["tables_merged"] = len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall())
         done["files_rewritten"] = len(
             con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => {policy.rewrite_deleted})").fetchall()
         )
     cutoff = datetime.now(timezone.utc) - policy.retention
-    if force or _oldest_snapshot(con) < cutoff - timedelta(hours=1):  # at most about hourly
+    if force or oldest < cutoff - timedelta(hours=1):  # at most about hourly
         done["snapshots_expired"] = len(con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
         done["files_deleted"] = len(con.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
     return done
@@ -110,20 +110,22 @@ def live_file_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(rows)
 
 
-def _snapshot_marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """(latest snapshot id, the last snapshot that flushed inlined data, else the first kept one)."""
-    latest, first = con.execute(f"SELECT max(snapshot_id), min(snapshot_id) FROM {METADATA}.ducklake_snapshot").fetchone()
-    flushed = con.execute(
-        f"SELECT max(snapshot_id) FROM {METADATA}.ducklake_snapshot_changes WHERE changes_made LIKE '%inline_flush%'"
-    ).fetchone()[0]
-    return int(latest or 0), int(flushed if flushed is not None else first or 0)
-
-
-def _oldest_snapshot(con: duckdb.DuckDBPyConnection) -> datetime:
-    oldest = con.execute(f"SELECT min(snapshot_time)::TIMESTAMPTZ FROM {METADATA}.ducklake_snapshot").fetchone()[0]
-    if oldest is None:
-        return datetime.now(timezone.utc)
-    return oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
+def _marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, datetime]:
+    """In one catalog query: the latest snapshot, the last one that flushed inlined rows (else
+    the first kept one), the most live files of any table, and the oldest snapshot's time."""
+    latest, first, flushed, most_files, oldest = con.execute(
+        f"""
+        SELECT max(snapshot_id), min(snapshot_id),
+               (SELECT max(snapshot_id) FROM {METADATA}.ducklake_snapshot_changes WHERE changes_made LIKE '%inline_flush%'),
+               (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM {METADATA}.ducklake_data_file
+                                                 WHERE end_snapshot IS NULL GROUP BY table_id)),
+               min(snapshot_time)::TIMESTAMPTZ
+        FROM {METADATA}.ducklake_snapshot
+        """
+    ).fetchone()
+    now = datetime.now(timezone.utc)
+    oldest = (oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)) if oldest is not None else now
+    return int(latest or 0), int(flushed if flushed is not None else first or 0), int(most_files), oldest
 
 
 def history(warehouse: Warehouse) -> list[tuple]:

@@ -19,11 +19,13 @@ PUBLISH_ORDER = [
 ]
 
 
-def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table]) -> dict[str, int]:
+def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table], may_be_stored: frozenset[str] | None = None) -> dict[str, int]:
     """Write each batch; returns rows written per table.
 
     Append-only tables skip keys already stored (a re-run adds nothing); current-state tables
-    replace the rows of the keys they carry. `stories` may be dedup's rows: absorbed ones (merged_into set) leave
+    replace the rows of the keys they carry. `may_be_stored` names the append-only tables whose
+    keys need that check (default: all); a run that already dropped its stored documents knows
+    its articles and their rows are new, and spares a lookup per table (each costs a statement). `stories` may be dedup's rows: absorbed ones (merged_into set) leave
     `stories` for `story_merges`. `fingerprints` brings its `fingerprint_bands` rows along.
     """
     batches = dict(batches)
@@ -48,7 +50,7 @@ def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table])
         if spec.current_state:
             written[name] = upsert(con, spec, batch)
         else:
-            written[name] = insert(con, spec, batch, only_new=True)
+            written[name] = insert(con, spec, batch, only_new=may_be_stored is None or name in may_be_stored)
     return written
 
 

@@ -19,8 +19,8 @@ from benchmarks.dedup_corpus import build_corpus
 
 from flows.pipeline import news_pipeline
 from tests.conftest import SHARED_EVAL
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.eval]  # five pipeline runs; needs ../shared/eval
 

@@ -12,8 +12,8 @@ from tests.conftest import REPO
 from tests.tasks.enrich.event_samples import SAME_EVENT
 from tests.tasks.enrich.test_embeddings import UNRELATED
 from warehouse.search import search_stories
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 
 @pytest.fixture(scope="module")

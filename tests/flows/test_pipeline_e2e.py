@@ -10,8 +10,8 @@ import pytest
 
 from flows.pipeline import news_pipeline
 from tests.conftest import FIXTURES, REPO
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 SEED_URL = "https://themoscowtimes.com/2017/12/11/putin-orders-russian-military-to-withdraw-during-surprise-syria-visit-a59895"
 DATA_TABLES = ["documents", "articles", "links", "fingerprints", "story_members", "stories", "rejects"]
@@ -99,12 +99,15 @@ def test_bad_inputs_are_rejected_and_latin1_decoded(tmp_path, prefect_harness):
     assert summary["rejects"] == 2
 
 
-def test_duckdb_cli_reads_the_catalog(seeded):
+def test_duckdb_cli_reads_the_lake(seeded):
+    """The `duckdb` CLI of the same release, given the ATTACH script `newsflow shell` uses."""
+    from warehouse.shell import attach_script
+
     root, _ = seeded
     cli = shutil.which("duckdb", path=str(REPO / ".venv" / "bin")) or shutil.which("duckdb")
     if cli is None:
         pytest.skip("duckdb CLI not installed")
-    out = subprocess.run([cli, str(root / "catalog.duckdb"), "-csv", "-c", "select count(*) as n, min(title) as t from stories"],
-                         capture_output=True, text=True, timeout=60)
+    script = attach_script(Warehouse(root)) + "\n.mode csv\nselect count(*) as n, min(title) as t from stories;\n"
+    out = subprocess.run([cli], input=script, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[1] == "1,Putin Orders Russian Military to Withdraw During Surprise Syria Visit"

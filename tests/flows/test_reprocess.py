@@ -10,8 +10,8 @@ from flows.pipeline import news_pipeline
 from flows.reprocess import Stage, news_reprocess
 from tests.conftest import FIXTURES, REPO
 from tests.reliability.helpers import snapshot
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 DERIVED = ["articles", "links", "fingerprints", "story_members", "stories"]
 

@@ -15,8 +15,8 @@ from warcio.warcwriter import WARCWriter
 
 from flows.cli import app
 from tests.flows.sitehelpers import Site, article_html
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 FAST = """
 allow_private_networks = true   # the test server listens on 127.0.0.1

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 from tests.conftest import FIXTURES, REPO
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 DATA_TABLES = ["documents", "articles", "links", "fingerprints", "story_members", "stories", "rejects"]
 # columns that record when something happened, not what: they differ between two honest runs
-VOLATILE = {"load_id", "at", "updated_at", "first_seen_at"}
+VOLATILE = {"load_id", "at", "updated_at", "first_seen_at", "merged_at"}
 
 WORDS = ("harbour council budget storm minister railway festival drought tariff court vaccine bridge "
          "museum league satellite river police harvest election factory village market").split()

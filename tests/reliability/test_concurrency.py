@@ -51,8 +51,8 @@ def test_two_overlapping_runs_at_once_equal_sequential_runs(tmp_path, prefect_ha
     assert got in orders, [_diff(got, o) for o in orders]
     con_articles = {row[0] for row in got["articles"]}
     assert len(con_articles) == len(got["articles"])
-    from warehouse.store import Warehouse
-    from warehouse.views import connect
+    from warehouse.lake import Warehouse
+    from warehouse.lake import connect
 
     loads = connect(Warehouse(concurrent)).execute("SELECT count(*) FROM loads WHERE status = 'committed'").fetchone()[0]
     assert loads == 2  # neither commit was lost

@@ -33,8 +33,8 @@ from tasks.sources.files import iter_files
 from tasks.sources.sitemap import MAX_SITEMAP_BYTES, gunzip_capped, iter_sitemap
 from tasks.sources.warc import iter_warc
 from tests.conftest import REPO
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 MB = 1024 * 1024
 INTRO = "The council agreed the budget on Tuesday after a long debate about roads, schools and the harbour."
@@ -96,7 +96,7 @@ HOSTILE: dict[str, tuple[object, tuple]] = {
     "big.txt": (_write_big_text, ("reject", "ingest", "too-large")),
     "invalid-utf8.txt": (CP1252_TEXT.encode("cp1252"), ("article", CP1252_TEXT)),
     "utf16-bom.txt": (UTF16_TEXT.encode("utf-16"), ("article", "The new ferry terminal will open a year late")),
-    "bomb.gz": (gzip_bomb(), ("reject", "normalize", "binary")),
+    "bomb.gz": (gzip_bomb(), ("reject", "ingest", "zip-bomb")),
     "laughs.xml": (LAUGHS, ("reject", "normalize", "not-an-article")),
     "xxe.xml": (XXE, ("reject", "normalize", "not-an-article")),
     "nested.html": (nested_html(), ("article", INTRO)),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.reliability.helpers import VOLATILE, _hashable
 from warehouse.schemas import TABLES
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 # every table a run writes rows into (loads records when, not what)
 ALL_TABLES = [name for name in TABLES if name != "loads"]

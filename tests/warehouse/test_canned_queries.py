@@ -7,8 +7,8 @@ import re
 import pytest
 
 from warehouse.canned import QueryError, get_query, list_queries, parse_params
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 REQUIRED = {"top_entities", "stories_by_copies", "duplicate_rate_by_source", "rejects_by_reason", "quotes_by_speaker", "articles_per_day"}
 

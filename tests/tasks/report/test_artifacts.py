@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tasks.report.artifacts import artifact_key, build_run_summary, stage_rows
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 COUNTS = {
     "inputs": 4, "documents": 4, "articles": 3, "stories_new": 1, "stories_touched": 2, "stories_merged": 1,

@@ -11,8 +11,8 @@ from tasks.report.charts import build_sections
 from tasks.report.page import embedded_specs, render_report
 from tasks.report.queries import report_data
 from tests.chromium import dump_dom, keep, screenshot
-from warehouse.store import Warehouse
-from warehouse.views import connect
+from warehouse.lake import Warehouse
+from warehouse.lake import connect
 
 SECTIONS = ["articles_per_day", "duplicate_rate", "largest_stories", "top_persons", "top_organizations", "places", "tone"]
 

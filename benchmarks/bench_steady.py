@@ -1,0 +1,172 @@
+"""Steady state: many consecutive small runs into one local warehouse, as a schedule makes them.
+
+    .venv/bin/python benchmarks/bench_steady.py                       # 2,000 runs of 5 documents
+    .venv/bin/python benchmarks/bench_steady.py --runs 300 --enrich   # with real enrichment
+
+Each run is the flow's own code without Prefect around it: documents (30% renditions of
+recent stories, benchmarks/corpus.py) → normalize → enrichment (a no-op unless --enrich: its
+speed is bench_enrich.py's business) → `flows.pipeline.write_run` (writer lock, lookups,
+dedup, one transaction, upkeep). Every 10th run is also followed by an idle poll: a run with
+only a fetch_log row. Prints JSON: medians of early and late windows, the warehouse part of a
+run, idle polls, `count(*)` on stories at the end, the rows the dedup lookups read (EXPLAIN
+ANALYZE) and the Parquet files on disk. No manual command is run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks import corpus  # noqa: E402
+from benchmarks.measure import cpu_seconds, peak_rss_mb  # noqa: E402
+
+
+def median_ms(values: list[float]) -> float:
+    return round(statistics.median(values) * 1000, 1) if values else float("nan")
+
+
+def window(values: list[float], start: int, end: int) -> list[float]:
+    return values[start:end]
+
+
+def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int, folder: Path) -> dict:
+    import pyarrow as pa
+
+    from flows.pipeline import _drop_stored, _enrich, new_load_id, write_run
+    from tasks.enrich.batch import TABLES as ENRICH_TABLES
+    from tasks.ingest import documents_table
+    from tasks.normalize.batch import normalize_documents
+    from tasks.records import RawDocument
+    from warehouse import schemas
+    from warehouse.lake import Warehouse
+    from warehouse.maintenance import live_file_counts
+
+    wh = Warehouse(folder / "wh")
+    maker = corpus.StoryMaker(seed)
+    rng = random.Random(seed)
+    kinds = ("markdown", "wrapped", "wire", "json")
+    run_s, warehouse_s, idle_s, cpu_s = [], [], [], []
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for n in range(runs):
+        raws = []
+        for d in range(docs):
+            story, _copy = maker.pick(renditions)
+            text = corpus.render_document(story, rng.choice(kinds), rng)
+            raws.append(RawDocument(uri=f"file:///feeds/run{n:05d}/doc{d}.txt", content=text.encode(), source="steady",
+                                    fetched_at=base + timedelta(minutes=15 * n)))
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        started = datetime.now(timezone.utc)
+        load_id = new_load_id(started)
+        documents = documents_table(raws, load_id)
+        w0 = time.perf_counter()
+        documents = _drop_stored(wh, documents)
+        w_pre = time.perf_counter() - w0
+        normalized = normalize_documents(documents, load_id)
+        if enrich:
+            w0 = time.perf_counter()
+            enrichment = _enrich(wh, normalized.articles, load_id)
+            enrichment.pop("_failed")
+        else:
+            enrichment = {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}
+        w0 = time.perf_counter()
+        write_run(wh, load_id, started, "steady", documents, normalized, enrichment, list(normalized.rejects), [], len(raws), {})
+        warehouse_s.append(w_pre + time.perf_counter() - w0)
+        run_s.append(time.perf_counter() - t0)
+        cpu_s.append(cpu_seconds() - cpu0)
+        if n % 10 == 9:  # an idle poll: the feed answered 304, only its fetch_log row is new
+            t0 = time.perf_counter()
+            empty = documents_table([], load_id)
+            idle_load = new_load_id(datetime.now(timezone.utc))
+            fetch = [{"source": "steady", "url": "https://example.org/feed.xml", "etag": f'"{n}"', "status": 304,
+                      "fetched_at": datetime.now(timezone.utc), "document_id": None}]
+            nothing = normalize_documents(empty, idle_load)
+            write_run(wh, idle_load, datetime.now(timezone.utc), "steady", empty, nothing,
+                      {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}, [], fetch, 0, {})
+            idle_s.append(time.perf_counter() - t0)
+        if (n + 1) % max(1, runs // 20) == 0:
+            print(f"run {n + 1}/{runs}: {median_ms(run_s[-50:])} ms median of the last 50", file=sys.stderr, flush=True)
+
+    count_times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        with wh.reading() as con:
+            t1 = time.perf_counter()
+            stories = con.execute("SELECT count(*) FROM stories").fetchone()[0]
+            t2 = time.perf_counter()
+        count_times.append((t1 - t0, t2 - t1))
+    con = wh.connect(read_only=False)  # not the locked-down reader: profiling is a setting
+    plan = _lookup_plan(con)
+    articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    live = live_file_counts(con)
+    con.close()
+    files_on_disk = sum(1 for _ in Path(wh.data_path).rglob("*.parquet"))
+    early = (50, min(150, runs)) if runs >= 200 else (0, runs // 2)
+    late = (max(runs - 100, 0), runs)
+    result = {
+        "runs": runs, "documents_per_run": docs, "renditions": renditions, "enrichment": enrich,
+        "articles": articles, "stories": stories,
+        "run_ms_median": {f"runs_{early[0] + 1}_{early[1]}": median_ms(window(run_s, *early)),
+                          f"runs_{late[0] + 1}_{late[1]}": median_ms(window(run_s, *late))},
+        "late_over_early": round(statistics.median(window(run_s, *late)) / statistics.median(window(run_s, *early)), 3),
+        "warehouse_ms_median": {"early": median_ms(window(warehouse_s, *early)), "late": median_ms(window(warehouse_s, *late)),
+                                "all": median_ms(warehouse_s)},
+        "run_cpu_ms_median_late": median_ms(window(cpu_s, *late)),
+        "idle_poll_ms_median": {"early": median_ms(idle_s[: len(idle_s) // 10 or 1]), "late": median_ms(idle_s[-(len(idle_s) // 10 or 1):])},
+        "count_stories_ms": {"query_only_best": round(min(q for _, q in count_times) * 1000, 1),
+                             "connect_and_query_median": round(statistics.median(a + q for a, q in count_times) * 1000, 1)},
+        "parquet_files": {"live": sum(live.values()), "on_disk": files_on_disk},
+        "dedup_lookup_plan": plan,
+        "peak_rss": peak_rss_mb(),
+    }
+    return result
+
+
+def _lookup_plan(con) -> dict:
+    """Rows the dedup lookups read for one probe band, and the rows the table holds: EXPLAIN ANALYZE."""
+    band = con.execute("SELECT band FROM fingerprint_bands LIMIT 1").fetchone()
+    if band is None:
+        return {}
+    total = con.execute("SELECT count(*) FROM fingerprint_bands").fetchone()[0]
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute("PRAGMA profiling_output = ''")
+    profile = con.execute(f"EXPLAIN ANALYZE SELECT article_id FROM fingerprint_bands WHERE band = {int(band[0])}").fetchall()
+    con.execute("PRAGMA disable_profiling")
+    scanned = _scanned_rows(json.loads(profile[0][1])) if profile and profile[0][1].lstrip().startswith("{") else None
+    return {"fingerprint_bands_rows": total, "rows_scanned_for_one_band": scanned}
+
+
+def _scanned_rows(node: dict) -> int:
+    own = node.get("operator_cardinality", 0) if "SCAN" in str(node.get("operator_name", node.get("operator_type", ""))) else 0
+    return own + sum(_scanned_rows(c) for c in node.get("children", []))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=2_000)
+    parser.add_argument("--docs", type=int, default=5)
+    parser.add_argument("--renditions", type=float, default=0.3)
+    parser.add_argument("--enrich", action="store_true", help="real enrichment (models load once)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
+        result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp))
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
