@@ -28,7 +28,7 @@ class Link:
 class ParsedArticle:
     """What a format normalizer extracts from one document (or one JSON record)."""
 
-    format: str  # markdown / plaintext / html / json
+    format: str  # markdown / plaintext / html / json / pdf / docx / email / newsml-g2 / ninjs
     body: str
     title: str | None = None
     authors: tuple[str, ...] = ()
