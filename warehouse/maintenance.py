@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 import duckdb
 
+from warehouse.faults import checkpoint
 from warehouse.lake import ALIAS, METADATA, AsOf, Warehouse
 
 FLUSH_SNAPSHOTS = 200  # commits whose inlined rows may wait in the catalog before a flush
@@ -38,6 +39,7 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
 
     `con` is a writer connection outside any open transaction, with the writer lock held.
     """
+    checkpoint("upkeep")
     done: dict[str, int] = {}
     latest, last_flush, most_files, oldest = _marks(con)
     if force or latest - last_flush >= policy.flush_snapshots:

@@ -55,7 +55,7 @@ def migrate_delta(source: str | Path, target: Warehouse) -> dict[str, int]:
             present.append(name)
     if "loads" not in present:
         raise MigrateError(f"{root} has no committed loads")
-    con.execute("CREATE VIEW _committed AS SELECT load_id, max(finished_at) AS at FROM _raw_loads WHERE status = 'committed' GROUP BY load_id")
+    con.execute("CREATE VIEW _committed AS SELECT load_id, max(finished_at) AS committed_at FROM _raw_loads WHERE status = 'committed' GROUP BY load_id")
     has_replaces = "replaces" in [r[0] for r in con.execute("DESCRIBE _raw_loads").fetchall()]
     epochs = (
         "SELECT t AS table_name, max(finished_at) AS since FROM "
@@ -93,13 +93,13 @@ def migrate_delta(source: str | Path, target: Warehouse) -> dict[str, int]:
 def _current_rows(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
     """The rows an earlier newsflow's view of `name` showed (committed, current), as stored."""
     visible = (
-        "SELECT load_id, at FROM _committed WHERE at >= coalesce("
+        "SELECT load_id, committed_at FROM _committed WHERE committed_at >= coalesce("
         f"(SELECT since FROM _epochs WHERE table_name = '{name}'), '-infinity'::TIMESTAMPTZ)"
     )
     if name in VERSIONED:
         keys = ", ".join(f't."{k}"' for k in TABLES[name].key)
         return con.sql(
             f'SELECT t.* FROM "_raw_{name}" t JOIN ({visible}) c USING (load_id) '
-            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY c.at DESC, t.load_id DESC) = 1"
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY c.committed_at DESC, t.load_id DESC) = 1"
         ).to_arrow_table()
     return con.sql(f'SELECT * FROM "_raw_{name}" WHERE load_id IN (SELECT load_id FROM ({visible}))').to_arrow_table()
