@@ -116,9 +116,13 @@ class RunWritten:
 
 
 def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, documents: pa.Table, normalized, enrichment: dict,
-              rejects: list[Reject], fetch_log: list[dict], inputs: int, skipped: dict) -> RunWritten:
+              rejects: list[Reject], fetch_log: list[dict], inputs: int, skipped: dict,
+              extra: dict[str, pa.Table] | None = None) -> RunWritten:
     """Under the writer lock, in ONE transaction: re-check what is stored, match against it,
-    and write every table and the `loads` row. The run commits whole or not at all."""
+    and write every table and the `loads` row. The run commits whole or not at all.
+
+    `extra`: more batches of other tables for the same transaction (checked against stored keys,
+    or upserted for current-state tables), e.g. a poll cycle's item states."""
     with wh.writing() as con:
         checkpoint("locked")
         stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
@@ -152,8 +156,9 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
             **enrichment,
             "events": events,
         }
+        extra = {name: t for name, t in (extra or {}).items() if t.num_rows}
         new_rejects = set(reject_rows.column("reject_id").to_pylist())
-        if documents.num_rows == 0 and not fetch_log and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
+        if documents.num_rows == 0 and not fetch_log and not extra and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
             counts = {"load_id": None, "inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
                       "source": source, "fetches": 0, "skipped": skipped}
             return RunWritten(counts)
@@ -161,6 +166,8 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         # documents were checked just above, under the lock; every other row belongs to them,
         # except rejects (the same bad input seen again) and fetches
         written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}))
+        if extra:
+            written.update(publish_tables(con, extra))
         counts = {"inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
         counts.update(source=source, fetches=len(fetch_log), skipped=skipped)
         publish_tables(con, {"loads": load_row(load_id, _flow_run_id(), started, counts, source)}, may_be_stored=frozenset())
