@@ -37,6 +37,7 @@ INLINING_ROW_LIMIT = 1_000
 MAX_INSTANCES = 4  # DuckDB instances a process keeps open (one per lake and mode)
 _INSTANCES: OrderedDict[tuple, duckdb.DuckDBPyConnection] = OrderedDict()
 _INSTANCES_LOCK = threading.Lock()
+_CREATED: set[str] = set()  # PostgreSQL catalogs seen to hold a lake (a lake is never un-created)
 
 
 def close_instances() -> None:
@@ -87,7 +88,15 @@ class Warehouse:
         """Whether the catalog has been created (a first run creates it)."""
         if self.catalog_kind == "sqlite":
             return Path(self.catalog).is_file()
-        return True  # a PostgreSQL catalog: attaching tells
+        if self.catalog in _CREATED:
+            return True
+        import psycopg
+
+        with psycopg.connect(self.catalog, connect_timeout=10) as session:
+            found = bool(session.execute("SELECT to_regclass('ducklake_metadata') IS NOT NULL").fetchone()[0])
+        if found:
+            _CREATED.add(self.catalog)
+        return found
 
     def extensions(self) -> tuple[str, ...]:
         needed = ["ducklake", self.catalog_kind]
@@ -102,8 +111,8 @@ class Warehouse:
         else:
             target = f"ducklake:sqlite:{self.catalog}"
         options = [f"DATA_PATH {_quote(self.data_path)}"]
-        if self.is_local:
-            options.append("OVERRIDE_DATA_PATH TRUE")  # the folder may have moved since it was made
+        if self.is_local and self.catalog_kind == "sqlite":
+            options.append("OVERRIDE_DATA_PATH TRUE")  # catalog and data move together with their folder
         if read_only:
             options.append("READ_ONLY")
         else:

@@ -9,7 +9,8 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,14 +35,18 @@ def postgres_binaries() -> Path | None:
 
 
 @contextmanager
-def postgres_server(folder: Path) -> Iterator[str]:
-    """A PostgreSQL cluster in `folder` listening on 127.0.0.1 only; yields a libpq URL of an
-    empty database. PostgreSQL refuses to run as root: then it runs as the `postgres` user."""
+def postgres_server() -> Iterator[Callable[[str], str]]:
+    """A PostgreSQL cluster in a new temp folder, listening on 127.0.0.1 only; yields a function
+    that creates an empty database and returns its libpq URL (one lake per database); removes
+    the folder afterwards. PostgreSQL refuses to run as root:
+    then it runs as the `postgres` user (the folder is made under /tmp, outside pytest's
+    root-only temp tree, so that user can reach it)."""
     bin_dir = postgres_binaries()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="newsflow-pg-"))
     data = folder / "pgdata"
-    data.mkdir(parents=True)
+    data.mkdir()
     prefix: list[str] = []
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
@@ -56,11 +61,15 @@ def postgres_server(folder: Path) -> Iterator[str]:
     pg(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", PG_USER, "--no-sync", "-E", "UTF8")
     pg(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "-t", "60", "start",
        "-o", f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='{data}' -c fsync=off")
+    def new_database(name: str) -> str:
+        pg(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, name)
+        return f"postgresql://{PG_USER}@127.0.0.1:{port}/{name}"
+
     try:
-        pg(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, "lake")
-        yield f"postgresql://{PG_USER}@127.0.0.1:{port}/lake"
+        yield new_database
     finally:
         subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # moto's S3 server on a free port of 127.0.0.1; prints the port, stops when stdin closes

@@ -28,10 +28,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(postgres_binaries() is None, 
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    """(catalog URL, environment) with AWS_* and NEWSFLOW_CATALOG set for this module's runs."""
-    folder = tmp_path_factory.mktemp("pg")
-    with postgres_server(folder) as catalog, s3_server(BUCKET) as env:
+def servers():
+    """(a function making a new catalog database, S3 client), with AWS_* set for this module's runs."""
+    with postgres_server() as catalog, s3_server(BUCKET) as env:
         client = env.pop("_client")
         saved = {k: os.environ.get(k) for k in (*env, "NEWSFLOW_CATALOG")}
         os.environ.update(env)
@@ -68,13 +67,16 @@ def inputs(tmp_path_factory):
 
 
 def test_seeds_end_to_end_with_a_postgres_catalog_and_s3_data(servers, tmp_path, prefect_harness, monkeypatch):
-    catalog, client = servers
+    new_database, client = servers
+    catalog = new_database("seeds")
     monkeypatch.setenv("NEWSFLOW_CATALOG", catalog)
     root = f"s3://{BUCKET}/seeds"
     cli = CliRunner()
     ran = cli.invoke(app, ["run", str(REPO / "seeds"), "--warehouse", root, "--format", "json"])
     assert ran.exit_code == 0, ran.output
+    monkeypatch.delenv("NEWSFLOW_CATALOG")
     local = news_pipeline([str(REPO / "seeds")], str(tmp_path / "local"))
+    monkeypatch.setenv("NEWSFLOW_CATALOG", catalog)
     assert json.loads(ran.stdout)["stories_new"] == local["stories_new"] == 1
     assert snapshot_tables(lake(root, catalog), ALL_TABLES) == snapshot_tables(Warehouse(tmp_path / "local"), ALL_TABLES)
     query = "select title, article_count from stories"
@@ -91,7 +93,7 @@ def test_seeds_end_to_end_with_a_postgres_catalog_and_s3_data(servers, tmp_path,
 
 
 def test_two_processes_at_once_equal_a_sequential_order(servers, inputs, prefect_harness, tmp_path):
-    catalog, _ = servers
+    catalog = servers[0]("concurrent")
     base, left, right = inputs
     root = f"s3://{BUCKET}/concurrent"
     code = "import sys; from flows.pipeline import news_pipeline; news_pipeline([sys.argv[2]], sys.argv[1], catalog=sys.argv[3])"
@@ -122,7 +124,7 @@ def test_the_dask_executor_writes_through_the_postgres_catalog(servers, inputs, 
 
     from flows.executors import dask_task_runner
 
-    catalog, _ = servers
+    catalog = servers[0]("dask")
     base, left, _right = inputs
     root = f"s3://{BUCKET}/dask"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
