@@ -317,11 +317,54 @@ EVENTS = _spec(
     current_state=True,
 )
 
+ITEMS = _spec(
+    "items",
+    ("source", "item_key"),
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("item_key", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("state", pa.string(), nullable=False),
+        pa.field("attempts", pa.int32()),
+        pa.field("next_try_at", TS),
+        pa.field("first_seen_at", TS),
+        pa.field("updated_at", TS),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("document_id", pa.string()),
+        pa.field("partial", pa.bool_()),
+        pa.field("title", pa.string()),
+        pa.field("feed_text", pa.large_string()),
+        pa.field("published_at", TS),
+        pa.field("author", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Every feed item, sitemap entry and listed URL a polled source named, by source and key (guid "
+    "or normalized link), with its state: pending, fetched (gave a document; partial = the feed's own "
+    "text, because of reason), failed (transient: attempts, next_try_at) or rejected (reason, detail).",
+    current_state=True,
+)
+
+SOURCE_POLLS = _spec(
+    "source_polls",
+    ("source",),
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("polled_at", TS),
+        pa.field("status", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "When `news-poll` last read each source (what makes it due again), and how that went: "
+    "changed, not-modified, failed.",
+    current_state=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         DOCUMENTS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
-        FETCH_LOG, LANGUAGES, ENTITIES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS,
+        FETCH_LOG, LANGUAGES, ENTITIES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, ITEMS, SOURCE_POLLS,
     )
 }
 

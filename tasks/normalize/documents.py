@@ -16,6 +16,7 @@ from tasks.normalize.decode import decode_text
 from tasks.normalize.detect import detect_binary_format, detect_format
 from tasks.normalize.jsonrecords import iter_json_records, parse_record
 from tasks.normalize.markdown import parse_markdown
+from tasks.normalize.feeditem import is_feed_item, parse_feed_item
 from tasks.normalize.ninjs import is_ninjs, parse_ninjs
 from tasks.normalize.plaintext import parse_plaintext
 from tasks.normalize.urls import domain_of, normalize_url
@@ -134,7 +135,8 @@ def parse_document(content: bytes, uri: str | None = None) -> list[ParsedArticle
                 out.append(RejectError("bad-json", error))
                 continue
             try:
-                record_article = parse_ninjs(record) if is_ninjs(record) else parse_record(record)
+                record_article = (parse_ninjs(record) if is_ninjs(record) else parse_feed_item(record) if is_feed_item(record)
+                                  else parse_record(record))
                 out.append(storable(record_article) if may_hold_surrogates else record_article)
             except RejectError as exc:
                 exc.detail = f"record {index}: {exc.detail}"

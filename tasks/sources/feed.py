@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import feedparser
+from xml.sax import SAXParseException
 
 from tasks.records import RawDocument, Reject, RejectError
 from tasks.sources.base import (
@@ -32,6 +33,7 @@ from tasks.sources.base import (
     reject_of,
 )
 from tasks.sources.fetch import FEED_TYPES, Fetcher
+from tasks.sources.items import PERMANENT, Found, feed_item_document, html_to_text
 from tasks.sources.netguard import redact_url
 from tasks.sources.xmlsafe import screen_xml
 from tasks.normalize.dates import parse_iso_datetime
@@ -50,6 +52,21 @@ class FeedItem:
     published: datetime | None = None
     author: str | None = None
     item_id: str | None = None
+    summary_html: str | None = None  # summary / description (a teaser), kept for the feed-item fallback
+
+    def found(self) -> Found:
+        """The item for the lifecycle (tasks/sources/items.py): key, link and its own text."""
+        return Found(url=self.link, key=self.item_id, title=self.title,
+                     text=html_to_text(self.content_html) or html_to_text(self.summary_html),
+                     published_at=self.published, author=self.author)
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """A parsed feed: its items, and the parser's reason when it could read only part of it."""
+
+    items: list[FeedItem]
+    problem: str | None = None
 
 
 def iter_feed(
@@ -63,23 +80,32 @@ def iter_feed(
             state.skipped["feed-not-modified"] += 1
             return
         content, base_url, fetched_at = loaded
-        items = parse_feed(content, base_url=base_url)
+        read = read_feed(content, base_url=base_url)
     except RejectError as exc:
         yield reject_of(location, exc)
         return
-    for item in items:
+    if read.problem:
+        # keep what was read, say what was not; forget the validators so the next run reads it whole
+        yield Reject(redact_url(location), STAGE if is_remote(location) else "ingest", "feed-malformed", read.problem)
+        forget_validators(state, location)
+    for item in read.items:
         if item.link and item.link in state.seen_urls:
             state.skipped["seen"] += 1
             continue
         if item.content_html and text_length(item.content_html) >= min_content_chars:
             yield _embedded_document(item, location, source, fetched_at, state)
-        elif item.link and fetcher is None:
-            yield Reject(redact_url(item.link), STAGE, "no-fetcher", "item needs its page fetched")
-        elif item.link:
-            assert fetcher is not None
+        elif item.link and fetcher is not None:
             result = fetch_document(item.link, fetcher=fetcher, state=state, source=source)
-            if result is not None:
+            if isinstance(result, Reject) and result.reason in PERMANENT and _has_words(item):
                 yield result
+                yield _feed_item_document(item, source, fetched_at)
+            elif result is not None:
+                yield result
+        elif _has_words(item):
+            # no page to fetch (a feed file in a folder, an item without link): its own text
+            yield _feed_item_document(item, source, fetched_at)
+        elif item.link:
+            yield Reject(redact_url(item.link), STAGE, "no-fetcher", "item needs its page fetched (its feed text is too short)")
         else:
             yield Reject(
                 redact_url(location), STAGE, "feed-item-unusable",
@@ -87,17 +113,47 @@ def iter_feed(
             )
 
 
-def parse_feed(content: bytes, *, base_url: str) -> list[FeedItem]:
-    """Items of an RSS, Atom or JSON feed; RejectError(xml-unsafe / feed-unparseable)."""
+def forget_validators(state: SourceState, location: str) -> None:
+    state.validators.pop(location, None)
+    for row in state.fetch_log:
+        if row["url"] == location:
+            row["etag"] = row["last_modified"] = None
+
+
+def _has_words(item: FeedItem, minimum: int = 4) -> bool:
+    found = item.found()
+    return len(" ".join(filter(None, (found.title, found.text))).split()) >= minimum
+
+
+def _feed_item_document(item: FeedItem, source: str, fetched_at: datetime) -> RawDocument:
+    found = item.found()
+    row = {"url": found.url, "title": found.title, "feed_text": found.text, "published_at": found.published_at,
+           "author": found.author, "item_key": found.item_key or document_id((found.title or "").encode())[:16]}
+    return feed_item_document(row, source, fetched_at)
+
+
+def read_feed(content: bytes, *, base_url: str) -> FeedRead:
+    """`parse_feed` that keeps a partly readable feed: its items plus the parser's reason."""
     if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return _parse_json_feed(content, base_url=base_url)
+        return FeedRead(_parse_json_feed(content, base_url=base_url))
     screen_xml(content, uri=redact_url(base_url))
-    # Bytes, never str: feedparser would treat a str as a URL or path to open.
     parsed = feedparser.parse(content, response_headers={"content-location": base_url})
     if not parsed.get("version") and not parsed.entries:
         why = parsed.get("bozo_exception") or "no feed elements"
         raise RejectError("feed-unparseable", f"{redact_url(base_url)}: {why}")
-    return [_item_from_entry(entry) for entry in parsed.entries]
+    problem = None
+    exc = parsed.get("bozo_exception")
+    if parsed.get("bozo") and isinstance(exc, SAXParseException):  # the XML broke off: not a missing header
+        where = ""
+        if hasattr(exc, "getLineNumber"):
+            where = f" at line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
+        problem = f"{redact_url(base_url)}: read {len(parsed.entries)} items, then {exc}{where}"
+    return FeedRead([_item_from_entry(entry) for entry in parsed.entries], problem)
+
+
+def parse_feed(content: bytes, *, base_url: str) -> list[FeedItem]:
+    """Items of an RSS, Atom or JSON feed; RejectError(xml-unsafe / feed-unparseable)."""
+    return read_feed(content, base_url=base_url).items
 
 
 def text_length(markup: str) -> int:
@@ -166,6 +222,7 @@ def _item_from_entry(entry: feedparser.FeedParserDict) -> FeedItem:
         published=published,
         author=entry.get("author") or None,
         item_id=item_id,
+        summary_html=entry.get("summary") or None,
     )
 
 
@@ -208,5 +265,6 @@ def _item_from_json(item: dict, base: str) -> FeedItem:
         published=parse_iso_datetime(text("date_published") or text("date_modified")),
         author=", ".join(names) or None,
         item_id=str(item["id"]) if item.get("id") is not None else None,
+        summary_html=html.escape(text("summary")) if text("summary") else None,
     )
 

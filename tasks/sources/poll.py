@@ -1,0 +1,243 @@
+"""One poll cycle over many sources: feeds fetched concurrently, items worked through their lifecycle.
+
+    polled = poll_sources(specs, due={"a", "b"}, known=Known(...), now=now, limits=PollLimits())
+
+For every feed source that is due: one conditional GET (or a file read), its items discovered
+(tasks/sources/items.py). Then, for every source given (due or not), its pending items and the
+failed ones whose backoff has passed are fetched, at most `max_items` a source and within the
+cycle's budget (items, bytes, seconds): what does not fit waits as pending for the next cycle.
+Other kinds (folder, sitemap, urls, warc, page) run their usual collector in a thread when due.
+
+No Prefect here; I/O through one `AsyncFetcher` (one global connection limit for the cycle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tasks.records import RawDocument, Reject, RejectError
+from tasks.sources import items as lifecycle
+from tasks.sources.afetch import DEFAULT_MAX_CONNECTIONS, AsyncFetcher
+from tasks.sources.base import STAGE, SourceState, document_id, is_remote, read_local, reject_of
+from tasks.sources.collect import SourceSpec, collect_source
+from tasks.sources.feed import MIN_CONTENT_CHARS, _embedded_document, read_feed, text_length
+from tasks.sources.fetch import FEED_TYPES, HTML_TYPES
+from tasks.sources.netguard import redact_url
+
+
+@dataclass(frozen=True)
+class PollLimits:
+    """Bounds of one cycle, so a huge backlog spreads over cycles."""
+
+    max_items: int = 500  # page fetches, all sources together
+    max_bytes: int = 200 * 1024 * 1024  # bytes of pages and feeds
+    max_seconds: float = 45.0  # no new fetch starts after this
+    max_connections: int = DEFAULT_MAX_CONNECTIONS  # open at once, all hosts together
+
+
+@dataclass
+class Known:
+    """What the warehouse knows of the sources polled (warehouse/polling.py reads it)."""
+
+    items: dict[str, dict[str, dict]] = field(default_factory=dict)  # source -> item_key -> row
+    validators: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+    fetched_urls: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Polled:
+    documents: list[RawDocument] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    fetch_log: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)  # changed item rows (ITEMS minus load_id)
+    polls: list[dict] = field(default_factory=list)  # source_polls rows of the sources read
+    skipped: Counter = field(default_factory=Counter)
+    stats: Counter = field(default_factory=Counter)
+
+
+class _Budget:
+    def __init__(self, limits: PollLimits) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.items = 0
+        self.bytes = 0
+
+    def take_item(self) -> bool:
+        if self.items >= self.limits.max_items or self.bytes >= self.limits.max_bytes or time.monotonic() > self.deadline:
+            return False
+        self.items += 1
+        return True
+
+
+def poll_sources(specs: list[SourceSpec], *, due: set[str], known: Known, now: datetime | None = None,
+                 limits: PollLimits | None = None, item_policy: lifecycle.ItemPolicy | None = None) -> Polled:
+    """Run one cycle (see the module doc); blocking."""
+    return asyncio.run(poll_sources_async(specs, due=due, known=known, now=now, limits=limits, item_policy=item_policy))
+
+
+async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: Known, now: datetime | None = None,
+                             limits: PollLimits | None = None, item_policy: lifecycle.ItemPolicy | None = None) -> Polled:
+    now = now or datetime.now(UTC)
+    limits = limits or PollLimits()
+    out = Polled()
+    fetcher = AsyncFetcher(limits.max_connections)
+    budget = _Budget(limits)
+    try:
+        await asyncio.gather(*(
+            _poll_one(spec, spec.name in due, known, now, out, fetcher, budget, item_policy or lifecycle.ItemPolicy())
+            for spec in specs
+        ))
+    finally:
+        await fetcher.aclose()
+    out.stats["requests"] = fetcher.requests
+    out.stats["page_budget_used"] = budget.items
+    return out
+
+
+async def _poll_one(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
+                    budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
+    if spec.kind != "feed":
+        if is_due:
+            await _collect_in_thread(spec, known, now, out)
+        return
+    stored = known.items.get(spec.name, {})
+    rows = dict(stored)  # key -> current row, updated as the cycle goes
+    if is_due:
+        for row in await _read_feed_source(spec, known, now, out, fetcher, budget, rows):
+            rows[row["item_key"]] = row
+            out.items.append(row)
+    waiting = sorted((r for r in rows.values() if lifecycle.is_due(r, now)), key=lambda r: (r["first_seen_at"] or now, r["item_key"]))
+    if spec.max_items is not None:
+        out.skipped["max-items-waiting"] += max(0, len(waiting) - spec.max_items)
+        waiting = waiting[: spec.max_items]
+    results = await asyncio.gather(*(_work_item(spec, row, now, out, fetcher, budget, policy) for row in waiting))
+    out.items.extend(r for r in results if r is not None)
+
+
+async def _read_feed_source(spec: SourceSpec, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
+                            budget: _Budget, rows: dict[str, dict]) -> list[dict]:
+    """Read the feed (conditional GET); new items as pending rows (or fetched, when the feed
+    carries the whole article or an earlier run already fetched the page)."""
+    location, source = spec.location, spec.name
+    poll = {"source": source, "polled_at": now, "status": "changed", "detail": None}
+    out.polls.append(poll)
+    try:
+        if is_remote(location):
+            validators = known.validators.get((source, location))
+            try:
+                result = await fetcher.fetch(location, policy=spec.policy, accept=FEED_TYPES, validators=validators)
+            except RejectError as exc:
+                out.fetch_log.append(_log_row(source, location, getattr(exc, "status", None), datetime.now(UTC)))
+                raise
+            budget.bytes += len(result.content)
+            row = _log_row(source, location, result.status, result.fetched_at, result.etag, result.last_modified)
+            out.fetch_log.append(row)
+            if result.not_modified:
+                poll["status"] = "not-modified"
+                out.skipped["feed-not-modified"] += 1
+                return []
+            content, base_url, fetched_at = result.content, result.final_url, result.fetched_at
+        else:
+            path = Path(location.removeprefix("file://"))
+            content, base_url, fetched_at = read_local(path), path.resolve().as_uri(), now
+            row = None
+        read = read_feed(content, base_url=base_url)
+    except RejectError as exc:
+        poll.update(status="failed", detail=f"{exc.reason}: {exc.detail}")
+        out.rejects.append(reject_of(location, exc))
+        return []
+    if read.problem:
+        poll.update(status="partial", detail=read.problem)
+        out.rejects.append(Reject(redact_url(location), STAGE if is_remote(location) else "ingest", "feed-malformed", read.problem))
+        if row is not None:  # re-read it whole next time rather than answer 304 to a broken copy
+            row["etag"] = row["last_modified"] = None
+    found = [item.found() for item in read.items]
+    new_rows = lifecycle.discover(source, rows, found, now)
+    by_key = {f.item_key: (f, item) for f, item in zip(found, read.items)}
+    for i, row in enumerate(new_rows):
+        if row["state"] != lifecycle.PENDING or row["attempts"]:
+            continue
+        _, item = by_key[row["item_key"]]
+        if row["url"] and (source, row["url"]) in known.fetched_urls:
+            new_rows[i] = lifecycle.fetched(row, None, now, reason="fetched-before")
+        elif item.content_html and text_length(item.content_html) >= MIN_CONTENT_CHARS:
+            state = SourceState()
+            doc = _embedded_document(item, location, source, fetched_at, state)
+            out.documents.append(doc)
+            out.fetch_log.extend(state.fetch_log)
+            new_rows[i] = lifecycle.fetched(row, document_id(doc.content), now)
+    out.stats["items_discovered"] += len(new_rows)
+    return new_rows
+
+
+async def _work_item(spec: SourceSpec, row: dict, now: datetime, out: Polled, fetcher: AsyncFetcher, budget: _Budget,
+                     policy: lifecycle.ItemPolicy) -> dict | None:
+    """Fetch one waiting item's page; its new row (None when the budget ran out: it waits)."""
+    url, source = row.get("url"), spec.name
+    if not url:
+        return _give_up(lifecycle.failed(row, "no-link", "the item has no link", now, policy)[0], source, now, out, policy)
+    if not budget.take_item():
+        out.skipped["cycle-budget"] += 1
+        return None
+    try:
+        result = await fetcher.fetch(url, policy=spec.policy, accept=HTML_TYPES)
+    except RejectError as exc:
+        out.fetch_log.append(_log_row(source, url, getattr(exc, "status", None), datetime.now(UTC)))
+        new, give_up = lifecycle.failed(row, exc.reason, exc.detail, now, policy)
+        out.stats["item_failures"] += 1
+        return _give_up(new, source, now, out, policy) if give_up else new
+    budget.bytes += len(result.content)
+    doc_id = document_id(result.content) if not result.not_modified else None
+    out.fetch_log.append(_log_row(source, url, result.status, result.fetched_at, result.etag, result.last_modified, doc_id))
+    if result.not_modified:
+        return lifecycle.fetched(row, None, now)
+    out.documents.append(RawDocument(source=source, uri=result.final_url, content=result.content,
+                                     media_type=result.media_type, fetched_at=result.fetched_at))
+    return lifecycle.fetched(row, doc_id, now)
+
+
+def _give_up(row: dict, source: str, now: datetime, out: Polled, policy: lifecycle.ItemPolicy) -> dict:
+    """The page cannot be had: the feed's own text becomes the article, else the item is rejected."""
+    if lifecycle.feed_words(row) >= policy.min_feed_words:
+        doc = lifecycle.feed_item_document(row, source, now)
+        out.documents.append(doc)
+        out.stats["feed_item_articles"] += 1
+        return lifecycle.fetched(row, document_id(doc.content), now, partial=True, reason=row.get("reason"), detail=row.get("detail"))
+    out.rejects.append(Reject(redact_url(row.get("url") or f"{source}#{row['item_key']}"), STAGE, row.get("reason") or "unusable",
+                              f"gave up after {row.get('attempts', 0)} attempts: {row.get('detail') or ''}".strip()))
+    return lifecycle.rejected(row, now)
+
+
+async def _collect_in_thread(spec: SourceSpec, known: Known, now: datetime, out: Polled) -> None:
+    """A source kind without items yet: its usual collector, with what earlier runs learnt."""
+    state = SourceState(
+        validators={u: v for (s, u), v in known.validators.items() if s == spec.name},
+        seen_urls={u for s, u in known.fetched_urls if s == spec.name},
+    )
+    collected = await asyncio.to_thread(collect_source, spec, state)
+    out.documents.extend(collected.documents)
+    out.rejects.extend(collected.rejects)
+    out.fetch_log.extend(collected.fetch_log)
+    out.skipped.update(collected.skipped)
+    failed = [r for r in collected.rejects if r.uri == redact_url(spec.location)]
+    out.polls.append({"source": spec.name, "polled_at": now, "status": "failed" if failed else "changed",
+                      "detail": f"{failed[0].reason}: {failed[0].detail}" if failed else None})
+
+
+def _log_row(source: str, url: str, status: int | None, fetched_at: datetime, etag: str | None = None,
+             last_modified: str | None = None, document_id: str | None = None) -> dict:
+    return {"source": source, "url": url, "etag": etag, "last_modified": last_modified, "status": status,
+            "fetched_at": fetched_at, "document_id": document_id}
+
+
+def items_rows_for_table(rows: list[dict], load_id: str) -> list[dict]:
+    """Item rows with the cycle's load_id (the last row of a key wins)."""
+    last: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        last[(row["source"], row["item_key"])] = {**row, "load_id": load_id}
+    return list(last.values())
