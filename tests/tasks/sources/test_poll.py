@@ -1,0 +1,112 @@
+"""A poll cycle against a local news site: items survive failures, 304s and max_items."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tasks.sources.collect import SourceSpec
+from tasks.sources.items import ItemPolicy
+from tasks.sources.poll import Known, Polled, poll_sources
+
+from .conftest import FAST
+from .feeds import Entry, article_html, article_requests, jsonfeed, rss, serve_conditional, serve_feed
+
+POLICY = ItemPolicy(max_attempts=3, retry_base=0)  # retry on the very next cycle
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _reset(server: HTTPServer) -> None:
+    server.clear()
+    server.no_handler_status_code = 404  # no robots.txt: allowed
+
+
+def _spec(url: str, **kw) -> SourceSpec:
+    return SourceSpec(name="local", kind="feed", location=url, policy=replace(FAST, max_retries=0), **kw)
+
+
+def _cycle(spec: SourceSpec, known: Known, n: int = 0) -> Polled:
+    """One cycle, then fold what it wrote into `known` as the warehouse would."""
+    polled = poll_sources([spec], due={spec.name}, known=known, now=T0 + timedelta(minutes=n), item_policy=POLICY)
+    for row in polled.items:
+        known.items.setdefault(row["source"], {})[row["item_key"]] = row
+    for row in polled.fetch_log:
+        if row["status"] in (200, 304) and (row["etag"] or row["last_modified"]):
+            known.validators[(row["source"], row["url"])] = (row["etag"], row["last_modified"])
+        if row["document_id"]:
+            known.fetched_urls.add((row["source"], row["url"]))
+    return polled
+
+
+def _states(known: Known) -> dict[str, str]:
+    return {r["url"].rsplit("/", 1)[1]: r["state"] for r in known.items["local"].values()}
+
+
+def test_failed_page_is_retried_while_the_feed_answers_304(server: HTTPServer) -> None:
+    entries = [Entry("one", "First story"), Entry("two", "Second story")]
+    url = serve_feed(server, "rss", entries)
+    calls = {"n": 0}
+
+    def flaky(request: Request) -> Response:
+        calls["n"] += 1
+        return Response(status=500) if calls["n"] == 1 else Response(article_html("Second story"), content_type="text/html")
+
+    _reset(server)
+    serve_conditional(server, "/feed", rss(server, entries)[0], "application/rss+xml")
+    serve_conditional(server, "/articles/one", article_html("First story"), "text/html")
+    server.expect_request("/articles/two").respond_with_handler(flaky)
+    known = Known()
+    first = _cycle(_spec(url), known)
+    assert len(first.documents) == 1 and _states(known) == {"one": "fetched", "two": "failed"}
+    assert first.rejects == []  # transient: the item row says so, not a reject
+    server.clear_log()
+    second = _cycle(_spec(url), known, 1)
+    assert [(r.path, resp.status_code) for r, resp in server.log if r.path == "/feed"] == [("/feed", 304)]
+    assert len(second.documents) == 1 and _states(known) == {"one": "fetched", "two": "fetched"}
+    assert second.polls[0]["status"] == "not-modified"
+
+
+def test_max_items_leftovers_stay_pending_and_three_cycles_fetch_fifteen(server: HTTPServer) -> None:
+    url = serve_feed(server, "atom", [Entry(f"s{i:02d}", f"Story {i}") for i in range(15)])
+    known = Known()
+    got = [len(_cycle(_spec(url, max_items=5), known, n).documents) for n in range(3)]
+    assert got == [5, 5, 5]
+    assert set(_states(known).values()) == {"fetched"} and len(known.items["local"]) == 15
+    assert len({p for p, _ in article_requests(server)}) == 15
+
+
+def test_page_that_404s_forever_becomes_a_feed_item_article(server: HTTPServer) -> None:
+    body, ctype = jsonfeed(server, [Entry("gone", "A story whose page never comes")])
+    serve_conditional(server, "/feed", body, ctype)
+    url = server.url_for("/feed")
+    known = Known()
+    docs = [_cycle(_spec(url), known, n).documents for n in range(3)]
+    assert docs[0] == [] and docs[1] == []
+    [doc] = docs[2]
+    row = next(iter(known.items["local"].values()))
+    assert (row["state"], row["partial"], row["reason"], row["attempts"]) == ("fetched", True, "http-404", 3)
+    assert doc.media_type.startswith("application/vnd.newsflow.feed-item")
+
+
+def test_truncated_feed_keeps_its_items_and_adds_a_reject(server: HTTPServer) -> None:
+    body, _ = rss(server, [Entry("one", "First story"), Entry("two", "Second story")])
+    server.expect_request("/feed").respond_with_data(body[: body.index(b"<item>", body.index(b"<item>") + 1) + 20], content_type="application/rss+xml")
+    serve_conditional(server, "/articles/one", article_html("First story"), "text/html")
+    known = Known()
+    polled = _cycle(_spec(server.url_for("/feed")), known)
+    assert [r.reason for r in polled.rejects] == ["feed-malformed"]
+    assert "read 1 items" in polled.rejects[0].detail or "read 2 items" in polled.rejects[0].detail
+    assert polled.polls[0]["status"] == "partial" and len(polled.documents) == 1
+    assert not any(r["etag"] for r in polled.fetch_log if r["url"].endswith("/feed"))
+
+
+def test_feed_that_fails_is_a_reject_and_its_waiting_items_are_still_worked(server: HTTPServer) -> None:
+    url = serve_feed(server, "rss", [Entry("one", "First story")])
+    known = Known()
+    _reset(server)
+    server.expect_request("/feed").respond_with_data("down", status=500)
+    polled = _cycle(_spec(url), known)
+    assert [r.reason for r in polled.rejects] == ["http-500"] and polled.polls[0]["status"] == "failed"
