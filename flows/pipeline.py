@@ -142,7 +142,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         story_rows = deduped.stories.to_pylist()
         member_rows = deduped.members.select(["article_id", "story_id", "method"]).to_pylist()
         new_ids = set(articles.column("article_id").to_pylist())
-        events = _events(con, story_rows, enrichment, load_id)
+        events = _events(con, story_rows, enrichment, load_id, new_ids)
         reject_rows = rejects_table(rejects, load_id)
         batches = {
             "documents": documents,
@@ -165,7 +165,12 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         checkpoint("started")
         # documents were checked just above, under the lock; every other row belongs to them,
         # except rejects (the same bad input seen again) and fetches
-        written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}))
+        stored_members = pc.is_in(deduped.members.column("article_id"), pa.array(list(context.members), pa.string()))
+        stored_stories = pc.is_in(deduped.stories.column("story_id"), pa.array(list(context.stories), pa.string()))
+        written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}), stored_keys={
+            "story_members": deduped.members.filter(stored_members).select(["article_id"]),
+            "stories": deduped.stories.filter(stored_stories).select(["story_id"]),
+        })
         if extra:
             written.update(publish_tables(con, extra))
         counts = {"inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
@@ -191,14 +196,16 @@ def _enrich(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | N
     return enrich_batches(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id, batch_rows)
 
 
-def _events(con, stories: list[dict], enrichment: dict, load_id: str) -> pa.Table:
+def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: set[str]) -> pa.Table:
     """Group the touched stories with stored ones of the same days that tell the same event."""
     features = article_features(enrichment["embeddings"], enrichment["entities"])
-    missing = [s["canonical_article_id"] for s in stories if s["canonical_article_id"] not in features]
+    # a new article's enrichment is all in `enrichment`; only stored canonical articles are read
+    missing = [s["canonical_article_id"] for s in stories if s["canonical_article_id"] not in new_ids]
     if missing:
-        stored = load_enrichment(con, missing, ("embeddings", "entities"))
-        if stored:
-            features.update(article_features(stored["embeddings"], stored["entities"]))
+        vectors = load_enrichment(con, missing, ("embeddings",))["embeddings"]
+        if vectors.num_rows:  # entities matter only beside a vector
+            entities = load_enrichment(con, vectors.column("article_id").to_pylist(), ("entities",))["entities"]
+            features.update(article_features(vectors, entities))
     touched = touched_vectors(stories, features)
     window = window_of(touched)
     neighbours = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else []

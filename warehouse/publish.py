@@ -19,13 +19,16 @@ PUBLISH_ORDER = [
 ]
 
 
-def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table], may_be_stored: frozenset[str] | None = None) -> dict[str, int]:
+def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table], may_be_stored: frozenset[str] | None = None,
+                   stored_keys: dict[str, pa.Table] | None = None) -> dict[str, int]:
     """Write each batch; returns rows written per table.
 
     Append-only tables skip keys already stored (a re-run adds nothing); current-state tables
     replace the rows of the keys they carry. `may_be_stored` names the append-only tables whose
     keys need that check (default: all); a run that already dropped its stored documents knows
-    its articles and their rows are new, and spares a lookup per table (each costs a statement). `stories` may be dedup's rows: absorbed ones (merged_into set) leave
+    its articles and their rows are new, and spares a lookup per table (each costs a statement).
+    `stored_keys` does the same for current-state tables: per table, the keys of its batch that
+    may be stored (dedup knows which stories and members it read); the others need no DELETE. `stories` may be dedup's rows: absorbed ones (merged_into set) leave
     `stories` for `story_merges`. `fingerprints` brings its `fingerprint_bands` rows along.
     """
     batches = dict(batches)
@@ -48,7 +51,7 @@ def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table],
         if name == "story_merges" and batch.num_rows:
             delete_keys(con, STORIES, batch)  # an absorbed story is no longer a live one
         if spec.current_state:
-            written[name] = upsert(con, spec, batch)
+            written[name] = upsert(con, spec, batch, (stored_keys or {}).get(name))
         else:
             written[name] = insert(con, spec, batch, only_new=may_be_stored is None or name in may_be_stored)
     return written
