@@ -19,7 +19,7 @@ from flows.fanout import enrich_batches, normalize_batches
 from tasks.dedup.batch import dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
-from tasks.ingest import documents_table, read_paths_task, rejects_table
+from tasks.ingest import documents_table, merge_sightings, read_paths_task, rejects_table, sightings_table
 from tasks.report.artifacts import build_run_summary, publish_run_summary
 from tasks.records import Reject
 from tasks.sources.base import SourceState
@@ -35,6 +35,7 @@ from warehouse.lookups import (
     neighbour_story_vectors,
     stored_copies,
     stored_keys,
+    stored_sightings,
 )
 from warehouse.publish import commit_message, load_row, publish_tables
 
@@ -85,6 +86,7 @@ def news_pipeline(
         raws, rejects = read_paths_task(paths or ["seeds"], source)
     checkpoint("ingest")
     documents = documents_table(raws, load_id)
+    sightings = sightings_table(raws, load_id)  # every input, also bytes already stored: where each text appeared
     documents = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
     normalized = normalize_batches(documents, load_id, batch_rows)
     checkpoint("normalize")
@@ -94,7 +96,8 @@ def news_pipeline(
     checkpoint("enrich")
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
-    result = write_run_task(wh, load_id, started, source, documents, normalized, enrichment, rejects, fetch_log, len(raws), skipped)
+    result = write_run_task(wh, load_id, started, source, documents, normalized, enrichment, rejects, fetch_log, len(raws), skipped,
+                            sightings=sightings)
     if not result.committed:
         logger.info("nothing new: no load written")  # a re-run leaves every table as it was
         return result.counts
@@ -117,12 +120,13 @@ class RunWritten:
 
 def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, documents: pa.Table, normalized, enrichment: dict,
               rejects: list[Reject], fetch_log: list[dict], inputs: int, skipped: dict,
-              extra: dict[str, pa.Table] | None = None) -> RunWritten:
+              extra: dict[str, pa.Table] | None = None, sightings: pa.Table | None = None) -> RunWritten:
     """Under the writer lock, in ONE transaction: re-check what is stored, match against it,
     and write every table and the `loads` row. The run commits whole or not at all.
 
     `extra`: more batches of other tables for the same transaction (checked against stored keys,
-    or upserted for current-state tables), e.g. a poll cycle's item states."""
+    or upserted for current-state tables), e.g. a poll cycle's item states. `sightings`: every
+    input's (document, source, uri), stored ones included (`tasks.ingest.sightings_table`)."""
     with wh.writing() as con:
         checkpoint("locked")
         stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
@@ -157,8 +161,12 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
             "events": events,
         }
         extra = {name: t for name, t in (extra or {}).items() if t.num_rows}
+        seen, seen_again = (merge_sightings(sightings, stored_sightings(con, sightings)) if sightings is not None and sightings.num_rows
+                            else (None, None))
+        if seen is not None and seen.num_rows:
+            batches["sightings"] = seen
         new_rejects = set(reject_rows.column("reject_id").to_pylist())
-        if documents.num_rows == 0 and not fetch_log and not extra and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
+        if documents.num_rows == 0 and not fetch_log and not extra and "sightings" not in batches and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
             counts = {"load_id": None, "inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
                       "source": source, "fetches": 0, "skipped": skipped}
             return RunWritten(counts)
@@ -170,6 +178,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}), stored_keys={
             "story_members": deduped.members.filter(stored_members).select(["article_id"]),
             "stories": deduped.stories.filter(stored_stories).select(["story_id"]),
+            **({"sightings": seen_again} if seen_again is not None else {}),
         })
         if extra:
             written.update(publish_tables(con, extra))

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.records import RawDocument, Reject
 from tasks.sources.files import iter_files
-from warehouse.schemas import DOCUMENTS, REJECTS
+from warehouse.schemas import DOCUMENTS, REJECTS, SIGHTINGS
 
 
 def document_id(content: bytes) -> str:
@@ -41,6 +41,41 @@ def documents_table(raws: list[RawDocument], load_id: str) -> pa.Table:
         for doc_id, raw in sorted(by_id.items())
     ]
     return pa.Table.from_pylist(rows, schema=DOCUMENTS.schema)
+
+
+def sightings_table(raws: list[RawDocument], load_id: str) -> pa.Table:
+    """One row per (document_id, source, uri) of this run's inputs: first and last time seen, how often."""
+    now = datetime.now(timezone.utc)
+    seen: dict[tuple[str, str, str], list] = {}
+    for raw in raws:
+        key = (document_id(raw.content), raw.source, raw.uri)
+        at = raw.fetched_at or now
+        row = seen.setdefault(key, [at, at, 0])
+        row[0], row[1], row[2] = min(row[0], at), max(row[1], at), row[2] + 1
+    rows = [
+        {"document_id": d, "source": s, "uri": u, "first_seen_at": first, "last_seen_at": last, "seen_count": n, "load_id": load_id}
+        for (d, s, u), (first, last, n) in sorted(seen.items())
+    ]
+    return pa.Table.from_pylist(rows, schema=SIGHTINGS.schema)
+
+
+def merge_sightings(new: pa.Table, stored: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(rows to write, keys among them that are stored): a stored sighting changes only when seen
+    again later than its last time (then last_seen_at moves and the counts add up)."""
+    before = {(r["document_id"], r["source"], r["uri"]): r for r in stored.to_pylist()}
+    rows, updated = [], []
+    for row in new.to_pylist():
+        key = (row["document_id"], row["source"], row["uri"])
+        old = before.get(key)
+        if old is None:
+            rows.append(row)
+        elif row["last_seen_at"] > old["last_seen_at"]:
+            rows.append({**row, "first_seen_at": min(old["first_seen_at"], row["first_seen_at"]),
+                         "seen_count": (old["seen_count"] or 0) + row["seen_count"]})
+            updated.append(key)
+    keys = pa.Table.from_pylist([dict(zip(("document_id", "source", "uri"), k)) for k in updated],
+                                schema=SIGHTINGS.schema.remove(6).remove(5).remove(4).remove(3))
+    return pa.Table.from_pylist(rows, schema=SIGHTINGS.schema), keys
 
 
 def rejects_table(rejects: list[Reject], load_id: str) -> pa.Table:

@@ -21,6 +21,20 @@ def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values:
     return {r[0] for r in rows}
 
 
+def stored_sightings(con: duckdb.DuckDBPyConnection, sightings: pa.Table) -> pa.Table:
+    """The stored sightings with the keys of `sightings`."""
+    if sightings.num_rows == 0:
+        return sightings
+    con.register("_seen", sightings.select(["document_id", "source", "uri"]))
+    try:
+        return con.execute(
+            "SELECT s.* FROM sightings s JOIN _seen n USING (document_id, source, uri) "
+            "WHERE s.document_id IN (SELECT document_id FROM _seen)"
+        ).to_arrow_table()
+    finally:
+        con.unregister("_seen")
+
+
 def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> StoredContext:
     """Stored articles that share an exact hash, a URL key or an LSH band with a new article,
     plus the stories they belong to and every member of those stories."""

@@ -14,7 +14,7 @@ from warehouse.lake import delete_keys, insert, upsert
 from warehouse.schemas import FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, TABLES
 
 PUBLISH_ORDER = [
-    "documents", "fetch_log", "articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories",
+    "documents", "sightings", "fetch_log", "articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories",
     "story_merges", "languages", "entities", "quotes", "keywords", "tone", "embeddings", "events", "rejects", "items", "source_polls", "loads",
 ]
 

@@ -56,6 +56,24 @@ DOCUMENTS = _spec(
     "Raw input bytes, kept forever. document_id is the sha256 of the content.",
 )
 
+SIGHTINGS = _spec(
+    "sightings",
+    ("document_id", "source", "uri"),
+    [
+        pa.field("document_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("uri", pa.string(), nullable=False),
+        pa.field("first_seen_at", TS),
+        pa.field("last_seen_at", TS),
+        pa.field("seen_count", pa.int64()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "Every place a document's exact bytes were seen: one row per (document, source, uri), also when "
+    "identical bytes arrive from another file, URL or source; the same uri seen again later moves "
+    "last_seen_at and adds to seen_count (a re-run of unchanged files changes nothing).",
+    current_state=True,
+)
+
 ARTICLES = _spec(
     "articles",
     ("article_id",),
@@ -363,7 +381,7 @@ SOURCE_POLLS = _spec(
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
-        DOCUMENTS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
+        DOCUMENTS, SIGHTINGS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
         FETCH_LOG, LANGUAGES, ENTITIES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, ITEMS, SOURCE_POLLS,
     )
 }
