@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.records import RawDocument, Reject
 from tasks.sources.base import Item, SourceState, fetch_document
 from tasks.sources.feed import iter_feed
+from tasks.sources.feedkind import feed_kind
 from tasks.sources.fetch import FEED_TYPES, HTML_TYPES, Fetcher, FetchPolicy
 from tasks.sources.files import iter_files
 from tasks.sources.registry import split_items
@@ -36,6 +37,7 @@ from warehouse.schemas import FETCH_LOG
 # A single page given on the command line may also be a feed; the fetch accepts both and the
 # content decides (see `iter_page`).
 PAGE_TYPES = tuple(dict.fromkeys(HTML_TYPES + FEED_TYPES))
+FEED_KINDS = ("rss", "atom", "jsonfeed")  # recognised by content whatever the Content-Type says
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def iter_page(location: str, *, fetcher: Fetcher | None, state: SourceState, sou
     """One web page (conditional GET on later runs). A feed served at that URL is read as a feed."""
     assert fetcher is not None, "a page needs a fetcher"
     result = fetch_document(location, fetcher=fetcher, state=state, source=source, accept=PAGE_TYPES)
-    if isinstance(result, RawDocument) and is_feed_media_type(result.media_type):
+    if isinstance(result, RawDocument) and (is_feed_media_type(result.media_type) or feed_kind(result.content) in FEED_KINDS):
         # Forget the page-style fetch and let the feed source read it (one extra GET, once per
         # change of the feed): its items, not the feed XML, are the documents.
         state.fetch_log.pop()

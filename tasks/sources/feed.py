@@ -84,6 +84,24 @@ def iter_feed(
     except RejectError as exc:
         yield reject_of(location, exc)
         return
+    yield from iter_read_feed(read, location, fetcher=fetcher, state=state, source=source, fetched_at=fetched_at,
+                              min_content_chars=min_content_chars)
+
+
+def iter_feed_bytes(content: bytes, uri: str, *, source: str, fetched_at: datetime, fetcher: Fetcher | None = None,
+                    state: SourceState | None = None) -> Iterator[Item]:
+    """A feed that arrived as bytes (a folder's file, a WARC record): its items, as `iter_feed` reads them."""
+    try:
+        read = read_feed(content, base_url=uri)
+    except RejectError as exc:
+        yield reject_of(uri, exc)
+        return
+    yield from iter_read_feed(read, uri, fetcher=fetcher, state=state or SourceState(), source=source, fetched_at=fetched_at)
+
+
+def iter_read_feed(read: FeedRead, location: str, *, fetcher: Fetcher | None, state: SourceState, source: str,
+                   fetched_at: datetime, min_content_chars: int = MIN_CONTENT_CHARS) -> Iterator[Item]:
+    """Documents and rejects of a parsed feed's items (see `iter_feed`)."""
     if read.problem:
         # keep what was read, say what was not; forget the validators so the next run reads it whole
         yield Reject(redact_url(location), STAGE if is_remote(location) else "ingest", "feed-malformed", read.problem)

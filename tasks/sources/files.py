@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tasks.records import RawDocument, Reject
+from tasks.records import RawDocument, Reject, RejectError
+from tasks.sources.feedkind import feed_kind, parse_opml
 from tasks.sources.archives import archive_kind, iter_archive
 
 # Past this a file is not an article; refuse it before reading it. Normalize refuses more than
@@ -72,4 +73,20 @@ def _read(file: Path, source: str, max_bytes: int) -> Iterator[RawDocument | Rej
     except OSError as exc:
         yield Reject(uri=uri, stage="ingest", reason="unreadable", detail=str(exc))
         return
-    yield RawDocument(source=source, uri=uri, content=content, fetched_at=mtime)
+    kind = feed_kind(content)
+    if kind == "opml":
+        yield Reject(uri=uri, stage="ingest", reason="feed-list", detail=_opml_detail(content, uri))
+    elif kind is not None:  # a feed dropped into the folder: its items are the documents
+        from tasks.sources.feed import iter_feed_bytes  # feed imports this module's neighbours
+
+        yield from iter_feed_bytes(content, file.resolve().as_uri(), source=source, fetched_at=mtime)
+    else:
+        yield RawDocument(source=source, uri=uri, content=content, fetched_at=mtime)
+
+
+def _opml_detail(content: bytes, uri: str) -> str:
+    try:
+        feeds = parse_opml(content, uri=uri)
+    except RejectError as exc:
+        return f"an OPML feed list that cannot be read: {exc.detail}"
+    return f"an OPML list of {len(feeds)} feeds, not articles: add them as sources with `newsflow sources import {uri}`"
