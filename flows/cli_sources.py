@@ -51,17 +51,29 @@ def configured_warehouse(warehouse: str) -> str:
 
 
 def sources(
+    action: Annotated[Optional[str], typer.Argument(help="`import` to add the feeds of an OPML file as sources.")] = None,
+    file: Annotated[Optional[str], typer.Argument(help="The OPML file to import.")] = None,
     config: ConfigOpt = DEFAULT_CONFIG,
     warehouse: OptionalWarehouseOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """List configured sources: kind, schedule, enabled, last run, its status and new articles.
+    """List configured sources: kind, schedule, enabled, last run, its status, new articles, and
+    their items waiting (pending), failing (failed) or given up (rejected); or import an OPML file.
 
     [b]Examples[/b]
 
       newsflow sources
       newsflow sources --config /etc/newsflow.toml --format json
+      newsflow sources import subscriptions.opml     # its feeds become [[sources]] in newsflow.toml
     """
+    if action is not None:
+        if action != "import" or not file:
+            stderr.print("usage: newsflow sources [import FILE.opml]")
+            raise typer.Exit(2)
+        from flows.cli_poll import import_opml
+
+        import_opml(file, config)
+        return
     cfg = read_config(config, required=True)
     root = resolve_warehouse(warehouse, cfg)
     activity = _activity(root)
@@ -71,9 +83,11 @@ def sources(
         counts = seen.get("counts", {})
         rows.append((
             s.name, s.kind, s.schedule, s.enabled, _minute(seen.get("finished_at")), seen.get("status"),
-            counts.get("articles"), counts.get("rejects"), seen.get("documents", 0), s.location,
+            counts.get("articles"), counts.get("rejects"), seen.get("documents", 0),
+            *(seen.get("items", {}).get(state, 0) for state in ("pending", "failed", "rejected")), s.location,
         ))
-    columns = ["name", "kind", "schedule", "enabled", "last_run", "status", "new_articles", "rejects", "documents", "location"]
+    columns = ["name", "kind", "schedule", "enabled", "last_run", "status", "new_articles", "rejects", "documents",
+               "pending", "failed", "rejected", "location"]
     if fmt == Format.table:  # the location makes the table unreadable in 80 columns; JSON/CSV keep it
         columns, rows = columns[:-1], [r[:-1] for r in rows]
     print_rows(columns, rows, fmt, title=f"Sources in {config}")
@@ -84,20 +98,30 @@ def serve(
     warehouse: OptionalWarehouseOpt = None,
     host: Annotated[str, typer.Option(help="Address of the Prefect server newsflow starts.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the Prefect server newsflow starts (or finds running).")] = 4200,
+    poll_interval: Annotated[str, typer.Option("--poll-interval", help="How often the news-poll cycle looks for due sources (e.g. 30s, 1m).")] = "1m",
 ) -> None:
-    """Serve one scheduled deployment per enabled source on a Prefect server (Ctrl-C stops).
+    """Serve the news-poll cycle, maintenance and a manual deployment per enabled source (Ctrl-C stops).
 
     Starts `prefect server start` on HOST:PORT unless PREFECT_API_URL names a server or one
-    already answers there. Deployments are named news-pipeline/SOURCE.
+    already answers there. news-poll/all runs every --poll-interval, one cycle at a time, and
+    reads the sources that are due on their own cron/interval; news-pipeline/SOURCE runs one
+    source on demand (`newsflow trigger SOURCE`). Ctrl-C or SIGTERM stops a cycle under way
+    (its transaction rolls back) and exits within seconds, leaving no process behind.
 
     [b]Examples[/b]
 
       newsflow serve                          # newsflow.toml in this folder
       newsflow serve --config feeds.toml --port 4300
     """
-    from flows.serve import ServerError, deployment_name, serve_sources
+    from flows.config import parse_duration
+    from flows.serve import POLL_DEPLOYMENT, ServerError, deployment_name, serve_sources
 
     cfg = read_config(config, required=True)
+    try:
+        every = parse_duration(poll_interval)
+    except ValueError as exc:
+        stderr.print(f"[red]bad --poll-interval[/red]: {exc}")
+        raise typer.Exit(2) from None
     if not cfg.enabled_sources():
         stderr.print(f"[red]nothing to serve[/red]: {config} has no enabled [[sources]]")
         raise typer.Exit(2)
@@ -108,12 +132,13 @@ def serve(
 
     def ready(api_url: str, deployments: list) -> None:
         stderr.print(f"Prefect API {api_url} (UI at {api_url.removesuffix('/api')}); server log {log_file}")
+        stderr.print(f"  serving {POLL_DEPLOYMENT}: every {poll_interval}, one cycle at a time")
         for s in cfg.enabled_sources():
-            stderr.print(f"  serving {deployment_name(s.name)}: {s.schedule}")
+            stderr.print(f"  serving {deployment_name(s.name)}: polled {s.schedule}, on demand with newsflow trigger")
         stderr.print(f"warehouse {root}. Run one now: newsflow trigger SOURCE. Ctrl-C stops.")
 
     try:
-        serve_sources(cfg, root, host=host, port=port, log_file=log_file, on_ready=ready)
+        serve_sources(cfg, root, host=host, port=port, log_file=log_file, on_ready=ready, poll_interval=every)
     except ServerError as exc:
         stderr.print(f"[red]no Prefect server[/red]: {exc}")
         raise typer.Exit(1) from None
@@ -185,9 +210,18 @@ def _activity(root: str) -> dict[str, dict]:
 
     if not open_warehouse(root).exists():
         return {}
+    from warehouse.polling import item_counts, last_polls
+
     con = connect(open_warehouse(root))
     try:
-        return source_activity(con)
+        activity = source_activity(con)
+        for source, states in item_counts(con).items():  # the poll's items and last poll per source
+            activity.setdefault(source, {})["items"] = states
+        for source, polled in last_polls(con).items():
+            seen = activity.setdefault(source, {})
+            if not seen.get("finished_at") or polled > seen["finished_at"]:
+                seen.update(finished_at=polled, status="polled")
+        return activity
     finally:
         con.close()
 
@@ -197,3 +231,6 @@ def register(app: typer.Typer) -> None:
     app.command()(sources)
     app.command()(serve)
     app.command()(trigger)
+    from flows.cli_poll import register as register_poll  # imports this module: registered last
+
+    register_poll(app)

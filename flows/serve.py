@@ -25,6 +25,9 @@ import httpx
 from flows.config import NewsflowConfig, SourceConfig
 
 FLOW_NAME = "news-pipeline"
+POLL_DEPLOYMENT = "news-poll/all"
+RUN_LIMIT = 4  # flow runs the served process executes at once (cycles, manual runs, maintenance)
+STOP_GRACE = 5.0  # seconds a leftover flow-run process gets between SIGTERM and SIGKILL
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 SERVER_START_TIMEOUT = 90.0
@@ -43,28 +46,42 @@ def default_api_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
     return f"http://{host}:{port}/api"
 
 
-def build_deployments(config: NewsflowConfig, warehouse: str) -> list:
-    """A RunnerDeployment per enabled source, with its schedule and its config as parameters."""
+def build_deployments(config: NewsflowConfig, warehouse: str, poll_interval: float = 60.0, maintenance_cron: str | None = "0 3 * * *") -> list:
+    """`news-poll/all` on a short interval (one cycle at a time: a cycle that would overlap the
+    running one is cancelled), `news-maintenance/daily`, and a manual deployment per enabled
+    source (`newsflow trigger SOURCE`; one run of a source at a time)."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
     from prefect.deployments.runner import EntrypointType
 
     from flows.pipeline import news_pipeline
+    from flows.poll import news_maintenance, news_poll, poll_parameters
 
     root = warehouse if "://" in warehouse else str(Path(warehouse).resolve())
-    deployments = []
+    one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+    deployments = [
+        news_poll.to_deployment(
+            name=POLL_DEPLOYMENT.split("/")[1],
+            schedules=[IntervalSchedule(interval=timedelta(seconds=poll_interval))],
+            parameters=poll_parameters(config.enabled_sources(), root),
+            description="every enabled source, each on its own cron/interval, in one cycle",
+            tags=["newsflow", "poll"], concurrency_limit=one_at_a_time,
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
+    ]
+    if maintenance_cron:
+        deployments.append(news_maintenance.to_deployment(
+            name="daily", schedules=[CronSchedule(cron=maintenance_cron)], parameters={"warehouse": root},
+            tags=["newsflow", "maintenance"], concurrency_limit=one_at_a_time, entrypoint_type=EntrypointType.MODULE_PATH,
+        ))
     for source in config.enabled_sources():
-        schedules = []
-        if source.cron:
-            schedules.append(CronSchedule(cron=source.cron, timezone=source.timezone or "UTC"))
-        elif source.interval is not None:
-            schedules.append(IntervalSchedule(interval=timedelta(seconds=source.interval)))
         deployments.append(
             news_pipeline.to_deployment(
                 name=source.name,
-                schedules=schedules or None,
                 parameters=deployment_parameters(source, root),
-                description=f"{source.kind} source {source.location}",
+                description=f"{source.kind} source {source.location} (polled by {POLL_DEPLOYMENT}; this one runs on demand)",
                 tags=["newsflow", source.kind],
+                concurrency_limit=1,
                 # By module, not file path: runs work whatever folder `newsflow serve` started in.
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
@@ -136,8 +153,10 @@ def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
         process.wait()
 
 
-def serve_sources(config: NewsflowConfig, warehouse: str, *, host: str, port: int, log_file: Path | None, on_ready=None) -> None:
-    """Serve every enabled source until interrupted."""
+def serve_sources(config: NewsflowConfig, warehouse: str, *, host: str, port: int, log_file: Path | None, on_ready=None,
+                  poll_interval: float = 60.0) -> None:
+    """Serve the poll cycle, maintenance and every enabled source's manual deployment until interrupted;
+    then stop whatever flow run is still going (its transaction rolls back) before returning."""
     from prefect import serve
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -145,12 +164,50 @@ def serve_sources(config: NewsflowConfig, warehouse: str, *, host: str, port: in
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with prefect_server(host, port, log_file) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
-            deployments = build_deployments(config, warehouse)
+            deployments = build_deployments(config, warehouse, poll_interval)
             if on_ready:
                 on_ready(api_url, deployments)
-            serve(*deployments, print_starting_message=False)
+            try:
+                serve(*deployments, print_starting_message=False, limit=RUN_LIMIT)
+            finally:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                stop_flow_run_processes()
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stop_flow_run_processes(grace: float = STOP_GRACE) -> int:
+    """SIGTERM every descendant process but a Prefect server, SIGKILL what is left after `grace`;
+    returns how many there were. The runner starts a process per flow run: none may outlive serve."""
+    import psutil
+
+    me = psutil.Process()
+    children = []
+    for child in me.children():
+        try:
+            line = " ".join(child.cmdline())
+            if "prefect" in line and " server start" in line:
+                continue  # it (and its workers) is stopped by prefect_server() after the schedules are paused
+            children += [child, *child.children(recursive=True)]
+        except psutil.Error:
+            continue
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=grace)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+    return len(children)
 
 
 def _raise_interrupt(signum, frame) -> None:

@@ -1,0 +1,126 @@
+"""The `news-poll` flow: one cycle over every due source, written as ONE run and one transaction.
+
+Each cycle reads what the warehouse knows (items, validators, last polls: one query each), picks
+the sources that are due (their own cron/interval from newsflow.toml), fetches them concurrently
+(tasks/sources/poll.py), and carries every new document of the cycle through normalize → enrich
+→ dedup → publish with `write_run`, item states and source polls in the same transaction.
+An unchanged feed costs one 304 and a `source_polls` row, not a load of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.config import SourceConfig
+from flows.fanout import normalize_batches
+from flows.pipeline import DEFAULT_WAREHOUSE, _drop_stored, _enrich, _enrich_rejects, new_load_id, write_run_task
+from flows.warehouses import open_warehouse
+from tasks.ingest import documents_table
+from tasks.sources.items import ItemPolicy, is_due
+from tasks.sources.netguard import private_networks_allowed
+from tasks.sources.poll import Known, PollLimits, items_rows_for_table, poll_sources
+from warehouse.polling import fetched_urls, item_rows, last_polls, latest_validators
+from warehouse.schemas import ITEMS, SOURCE_POLLS
+
+FLOW_NAME = "news-poll"
+DEFAULT_POLL_INTERVAL = 60.0
+
+poll_sources_task = task(name="poll-sources", cache_policy=NO_CACHE)(poll_sources)
+
+
+def source_is_due(source: SourceConfig, last: datetime | None, now: datetime) -> bool:
+    """Due when never polled, when its interval has passed, or when its cron fired since the last poll."""
+    if last is None:
+        return True
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    if source.interval is not None:
+        return last + timedelta(seconds=source.interval) <= now + timedelta(seconds=1)  # a second of slack for timer drift
+    if source.cron:
+        from zoneinfo import ZoneInfo
+
+        from prefect._vendor.croniter import croniter
+
+        zone = ZoneInfo(source.timezone or "UTC")
+        return croniter(source.cron, last.astimezone(zone)).get_next(datetime) <= now.astimezone(zone)
+    return False  # manual sources run with `newsflow run` / `newsflow trigger`
+
+
+@flow(name=FLOW_NAME, log_prints=False)
+def news_poll(
+    sources: list[SourceConfig],
+    warehouse: str = DEFAULT_WAREHOUSE,
+    catalog: str | None = None,
+    storage_options: dict[str, str] | None = None,
+    allow_private_networks: bool = False,
+    force: bool = False,
+    max_items: int = PollLimits.max_items,
+    max_bytes: int = PollLimits.max_bytes,
+    max_seconds: float = PollLimits.max_seconds,
+    max_connections: int = PollLimits.max_connections,
+    item_max_attempts: int = ItemPolicy.max_attempts,
+    item_retry_base: float = ItemPolicy.retry_base,
+) -> dict:
+    """One poll cycle over `sources` (the enabled ones of newsflow.toml): the due ones are read,
+    and every source's waiting items are worked on. `force`: every source is due."""
+    logger = get_run_logger()
+    now = datetime.now(UTC)
+    load_id = new_load_id(now)
+    wh = open_warehouse(warehouse, storage_options, catalog)
+    sources = [s if isinstance(s, SourceConfig) else SourceConfig.model_validate(s) for s in sources]
+    names = [s.name for s in sources]
+    known, polled_at = Known(), {}
+    if wh.exists():
+        with wh.reading() as con:  # outside the writer lock: fetching must not block other runs
+            for row in item_rows(con, names):
+                known.items.setdefault(row["source"], {})[row["item_key"]] = row
+            known.validators = latest_validators(con, names)
+            known.fetched_urls = fetched_urls(con, names)
+            polled_at = last_polls(con)
+    due = {s.name for s in sources if force or source_is_due(s, polled_at.get(s.name), now)}
+    waiting = {name for name, rows in known.items.items() if any(is_due(r, now) for r in rows.values())}
+    allow = allow_private_networks or private_networks_allowed(os.environ)
+    specs = [s.spec(allow_private_networks=allow, now=now) for s in sources if s.name in due or s.name in waiting]
+    limits = PollLimits(max_items=max_items, max_bytes=max_bytes, max_seconds=max_seconds, max_connections=max_connections)
+    policy = ItemPolicy(max_attempts=item_max_attempts, retry_base=item_retry_base)
+    polled = poll_sources_task(specs, due=due, known=known, now=now, limits=limits, item_policy=policy)
+    documents = _drop_stored(wh, documents_table(polled.documents, load_id))
+    normalized = normalize_batches(documents, load_id, None)
+    rejects = polled.rejects + normalized.rejects
+    enrichment = _enrich(wh, normalized.articles, load_id)
+    rejects += _enrich_rejects(normalized.articles, enrichment.pop("_failed"))
+    # an unchanged feed's 304 is summed up in source_polls: fetch_log keeps the fetches that said something
+    fetch_log = [r for r in polled.fetch_log if r["status"] != 304]
+    extra = {
+        "items": pa.Table.from_pylist(items_rows_for_table(polled.items, load_id), schema=ITEMS.schema),
+        "source_polls": pa.Table.from_pylist([{**p, "load_id": load_id} for p in polled.polls], schema=SOURCE_POLLS.schema),
+    }
+    skipped = dict(polled.skipped)
+    result = write_run_task(wh, load_id, now, FLOW_NAME, documents, normalized, enrichment, rejects, fetch_log,
+                            len(polled.documents), skipped, extra=extra)
+    counts = {**result.counts, "load_id": load_id if result.committed else None, "sources_due": len(due),
+              "sources_polled": len(polled.polls), "items_changed": extra["items"].num_rows, **dict(polled.stats)}
+    logger.info("poll cycle: %d sources due, %d documents, %d articles, %d rejects, %s", len(due), documents.num_rows,
+                normalized.articles.num_rows, len(rejects), dict(polled.stats))
+    return counts
+
+
+@flow(name="news-maintenance", log_prints=False)
+def news_maintenance(warehouse: str = DEFAULT_WAREHOUSE, catalog: str | None = None,
+                     storage_options: dict[str, str] | None = None) -> dict:
+    """Compact the warehouse (what runs also do when thresholds pass), on a schedule."""
+    from warehouse.maintenance import compact
+
+    wh = open_warehouse(warehouse, storage_options, catalog)
+    return compact(wh) if wh.exists() else {}
+
+
+def poll_parameters(sources: list[SourceConfig], warehouse: str, **limits) -> dict:
+    """The deployment's parameters: the sources' config (edit the file, restart serve) and limits."""
+    return {"sources": [s.model_dump(mode="json") for s in sources], "warehouse": warehouse, **limits}
+
