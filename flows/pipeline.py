@@ -139,7 +139,8 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         links = normalized.links.filter(pc.is_in(normalized.links.column("article_id"), articles.column("article_id")))
         enrichment = {name: t.filter(pc.is_in(t.column("article_id"), articles.column("article_id"))) for name, t in enrichment.items()}
         fingerprints = normalized.fingerprints.filter(pc.is_in(normalized.fingerprints.column("article_id"), articles.column("article_id")))
-        context = load_dedup_context(con, fingerprints)
+        with wh.big_work(con, documents.num_rows):
+            context = load_dedup_context(con, fingerprints)
         deduped = dedup_articles(articles, fingerprints, context, started, load_id)
         checkpoint("dedup")
         # Python rows of what dedup touched, made once for events and the two summaries
@@ -175,11 +176,12 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         # except rejects (the same bad input seen again) and fetches
         stored_members = pc.is_in(deduped.members.column("article_id"), pa.array(list(context.members), pa.string()))
         stored_stories = pc.is_in(deduped.stories.column("story_id"), pa.array(list(context.stories), pa.string()))
-        written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}), stored_keys={
-            "story_members": deduped.members.filter(stored_members).select(["article_id"]),
-            "stories": deduped.stories.filter(stored_stories).select(["story_id"]),
-            **({"sightings": seen_again} if seen_again is not None else {}),
-        })
+        with wh.big_work(con, documents.num_rows):
+            written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}), stored_keys={
+                "story_members": deduped.members.filter(stored_members).select(["article_id"]),
+                "stories": deduped.stories.filter(stored_stories).select(["story_id"]),
+                **({"sightings": seen_again} if seen_again is not None else {}),
+            })
         if extra:
             written.update(publish_tables(con, extra))
         counts = {"inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(context.stories), rejects, written)}
@@ -199,7 +201,7 @@ def _enrich(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | N
     """Enrich each new body once; an exact copy of a stored article reuses its stored rows."""
     copies, rows = {}, {}
     if articles.num_rows and wh.exists():
-        with wh.reading() as con:
+        with wh.reading(for_run=True) as con:
             copies = stored_copies(con, articles)
             rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
     return enrich_batches(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id, batch_rows)
@@ -250,7 +252,7 @@ def summarize(documents: pa.Table, stories: list[dict], members: list[dict], new
 def _drop_stored(wh: Warehouse, documents: pa.Table) -> pa.Table:
     if not wh.exists() or documents.num_rows == 0:
         return documents
-    with wh.reading() as con:
+    with wh.reading(for_run=True) as con:
         stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
     return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string()))))
 
@@ -258,7 +260,7 @@ def _drop_stored(wh: Warehouse, documents: pa.Table) -> pa.Table:
 def _previous_fetch_log(wh: Warehouse, source: str) -> list[dict]:
     if not wh.exists():
         return []
-    with wh.reading() as con:
+    with wh.reading(for_run=True) as con:
         return fetch_log_rows(con, source)
 
 

@@ -2,7 +2,8 @@
 
 `upkeep()` runs after every committed run, still under the writer lock, and does work only
 when a threshold is passed: the rows a run writes stay inlined in the catalog until
-FLUSH_SNAPSHOTS commits have piled up, then go to Parquet in bulk (sorted by each table's
+FLUSH_SNAPSHOTS commits have piled up (every statement reads a table's inlined rows through
+SQLite, so fewer is faster; more flushes make more files: 100 keeps 2,000 runs under 300), then go to Parquet in bulk (sorted by each table's
 sort key); a table with more than MERGE_FILES live files has them merged; files mostly made
 of deleted rows (stories are updated in place) are rewritten; snapshots older than the
 retention are expired and the files only they used deleted. `newsflow compact` / `vacuum`
@@ -20,7 +21,7 @@ import duckdb
 from warehouse.faults import checkpoint
 from warehouse.lake import ALIAS, METADATA, AsOf, Warehouse
 
-FLUSH_SNAPSHOTS = 200  # commits whose inlined rows may wait in the catalog before a flush
+FLUSH_SNAPSHOTS = 100  # commits whose inlined rows may wait in the catalog before a flush
 MERGE_FILES = 8  # live data files a table may have before they are merged
 REWRITE_DELETED = 0.25  # a data file with this share of rows deleted is rewritten
 DEFAULT_RETENTION = timedelta(days=7)  # snapshots kept for time travel (`sql --as-of`)
