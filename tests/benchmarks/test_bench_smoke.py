@@ -59,4 +59,4 @@ def test_flow_section_reports_prefect_overhead(tmp_path, monkeypatch):
     assert flow["flow"]["docs_per_s"] > 0 and flow["articles"] > 0
     assert 0 <= flow["outside_task_bodies_share"] < 1
     assert flow["nothing_new_articles"] == 0
-    assert {"normalize", "dedup", "publish"} <= set(flow["task_bodies_seconds"])  # normalize makes the fingerprints
+    assert {"normalize", "dedup-and-publish"} <= set(flow["task_bodies_seconds"])  # normalize makes the fingerprints; dedup runs in the transaction
