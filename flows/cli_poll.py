@@ -23,6 +23,8 @@ def poll(
     max_items: Annotated[int, typer.Option(help="Pages fetched per cycle, all sources together.")] = 500,
     max_seconds: Annotated[float, typer.Option(help="No new fetch starts after this many seconds of a cycle.")] = 45.0,
     max_connections: Annotated[int, typer.Option(help="HTTP connections open at once, all hosts together.")] = 50,
+    item_attempts: Annotated[int, typer.Option(help="Fetches of an item's page before its feed text stands in (or it is rejected).")] = 5,
+    item_retry: Annotated[float, typer.Option(help="Seconds before an item's first retry (doubling each time).")] = 60.0,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """Poll every enabled source by hand: each cycle reads the sources that are due (their own
@@ -50,7 +52,8 @@ def poll(
         started = time.monotonic()
         with stderr.status(f"polling {len(sources)} sources ..."), run_guard():
             counts = news_poll(sources=sources, warehouse=root, catalog=cfg.warehouse.catalog, storage_options=options,
-                               force=force, max_items=max_items, max_seconds=max_seconds, max_connections=max_connections)
+                               force=force, max_items=max_items, max_seconds=max_seconds, max_connections=max_connections,
+                               item_max_attempts=item_attempts, item_retry_base=item_retry)
         _print_cycle(counts, root, fmt)
         if once:
             return

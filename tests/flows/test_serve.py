@@ -124,36 +124,39 @@ def _deployments(api: str) -> dict:
         return {d.name: d for d in client.read_deployments()}
 
 
-def test_a_deployment_per_enabled_source_scheduled_at_its_cron(served):
+def test_poll_cycle_maintenance_and_a_manual_deployment_per_enabled_source(served):
     from prefect import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterExpectedStartTime
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     api, root, _, _ = served
     deployments = _deployments(api)
-    assert set(deployments) == {"local-rss", "drop"}  # the disabled source is not served
+    # news-poll/all, news-maintenance/daily, and the enabled sources (not the disabled one)
+    assert set(deployments) == {"all", "daily", "local-rss", "drop"}
+    poll = deployments["all"]
+    assert poll.entrypoint == "flows.poll.news_poll" and poll.schedules[0].schedule.interval == timedelta(minutes=1)
+    assert poll.global_concurrency_limit.limit == 1 and poll.concurrency_options.collision_strategy == "CANCEL_NEW"
+    assert [s["name"] for s in poll.parameters["sources"]] == ["local-rss", "drop"] and poll.parameters["warehouse"] == str(root)
     rss = deployments["local-rss"]
-    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in rss.schedules] == [("0 6 * * *", "UTC", True)]
-    assert deployments["drop"].schedules[0].schedule.interval == timedelta(hours=1)
-    assert rss.parameters["source_config"]["kind"] == "feed" and rss.parameters["warehouse"] == str(root)
-    assert rss.entrypoint == "flows.pipeline.news_pipeline"
+    assert rss.schedules == [] and rss.global_concurrency_limit.limit == 1  # polled by news-poll; on demand here
+    assert rss.parameters["source_config"]["kind"] == "feed" and rss.entrypoint == "flows.pipeline.news_pipeline"
+    assert [s.schedule.cron for s in deployments["daily"].schedules] == ["0 3 * * *"]
 
-    # Ask the server to schedule a window a month ahead: one run at each 06:00 UTC inside it.
+    # Ask the server to schedule a window ahead: one poll run a minute inside it.
     start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + timedelta(days=3)
+    end = start + timedelta(minutes=3)
     with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
         response = client._client.post(
-            f"/deployments/{rss.id}/schedule",
+            f"/deployments/{poll.id}/schedule",
             json={"start_time": start.isoformat(), "end_time": end.isoformat(), "max_runs": 10},
         )
         assert response.is_success, response.text
         runs = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[rss.id])),
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[poll.id])),
             flow_run_filter=FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(after_=start, before_=end)),
         )
     times = sorted(r.expected_start_time.astimezone(UTC) for r in runs)
-    assert times == [start + timedelta(days=d, hours=6) for d in range(3)]
-    assert all(r.state.is_scheduled() for r in runs)
+    assert len(times) >= 2 and all(b - a == timedelta(minutes=1) for a, b in zip(times, times[1:]))
 
 
 def test_trigger_runs_a_source_now(served, site: Site):

@@ -1,0 +1,26 @@
+"""Smoke test of benchmarks/bench_fleet.py at a tiny size: the report's shape, the steady cycle's
+counts, the per-source comparison and fault injection with nothing silently missing. Timing
+thresholds belong to the real run (docs/POLLING.md), not to this test."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.bench_fleet import main  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_fleet_small(capsys) -> None:
+    report = main(["--feeds", "40", "--per-source", "2"])
+    steady = report["steady"]["steady_cycle"]
+    assert (steady["documents"], steady["not_modified"]) == (2, 38)
+    assert report["per_source"]["feeds"] == 2 and report["per_feed_cpu_ratio_per_source_vs_poll"] > 1
+    faults = report["faults"]
+    assert faults["missing"] == 0 and faults["as_articles"] > 0, faults
+    assert '"steady"' in capsys.readouterr().out

@@ -1,0 +1,26 @@
+"""`newsflow serve` with 200 feed sources polling on a short interval: never two cycles at once,
+SIGINT exits within 10 s and leaves no process running. The short version of
+`benchmarks/bench_fleet.py --serve-seconds 300 --serve-sources 200` (5 minutes on a 1-minute poll)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.bench_fleet import serve_fleet  # noqa: E402
+from benchmarks.newsweb import NewsWeb  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def test_serve_200_sources_one_cycle_at_a_time_and_a_clean_sigint(tmp_path: Path) -> None:
+    with NewsWeb(feeds=200, items=0) as web:  # no pages: the first cycle is quick
+        report = serve_fleet(web, tmp_path, sources=200, seconds=40, poll_interval="10s")
+    assert report["overlapping_cycles"] == 0, report
+    assert report["first_cycle_done_after_s"] is not None and report["poll_runs"].get("Completed", 0) >= 2, report
+    assert report["exit_code"] == 0 and report["exit_seconds"] <= 10, report
+    assert report["processes_left"] == 0, report
