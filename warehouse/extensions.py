@@ -8,6 +8,7 @@ copies it into DuckDB's extension folder and `LOAD` loads it, with no network.
 from __future__ import annotations
 
 import importlib.util
+import os
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def extension_file(name: str) -> str:
 
 def load_extensions(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
     """Install each extension from its wheel's file and load it on `con`."""
+    if not os.environ.get("HOME"):  # DuckDB finds its extension folder through $HOME only
+        folder = Path.home() / ".duckdb" / "extensions"  # the same place, from the password database
+        con.execute(f"SET extension_directory = '{str(folder).replace(chr(39), chr(39) * 2)}'")
     loaded = {r[0] for r in con.execute("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}
     for name in names:
         if name in loaded:

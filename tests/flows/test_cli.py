@@ -48,6 +48,12 @@ def test_sql_is_read_only_and_confined(warehouse):
     assert out.returncode != 0 and "query failed" in out.stderr
     out = newsflow("sql", "copy (select 1) to '/tmp/newsflow-escape.csv'", warehouse=warehouse, check=False)
     assert out.returncode != 0 and not Path("/tmp/newsflow-escape.csv").exists()
+    # into the lake's own data folder, which its reader may read: refused before it runs
+    inside = Path(warehouse) / "data" / "main" / "stories" / "evil.parquet"
+    out = newsflow("sql", f"copy (select 1) to '{inside}'", warehouse=warehouse, check=False)
+    assert out.returncode == 2 and "only reads" in " ".join(out.stderr.split()) and not inside.exists()
+    out = newsflow("sql", "attach 'x.db'; select 1", warehouse=warehouse, check=False)
+    assert out.returncode == 2
 
 
 def test_stories_and_show(warehouse):

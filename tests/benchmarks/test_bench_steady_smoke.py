@@ -1,0 +1,40 @@
+"""Smoke test of benchmarks/bench_steady.py: a few runs, the report's shape, upkeep by itself.
+The 2,000-run measurement is the benchmark's business, not the suite's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.bench_steady import run_steady  # noqa: E402
+
+
+def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
+    import warehouse.maintenance as maintenance
+
+    monkeypatch.setattr(maintenance, "UpkeepPolicy", _small_policy(maintenance))
+    monkeypatch.setattr(maintenance.upkeep, "__defaults__", (_small_policy(maintenance)(), False))
+    report = run_steady(runs=24, docs=3, renditions=0.3, enrich=False, seed=3, folder=tmp_path)
+    assert report["articles"] > 0 and 0 < report["stories"] <= report["articles"]
+    assert all(v > 0 for v in report["run_ms_median"].values())
+    assert report["warehouse_ms_median"]["all"] > 0 and report["idle_poll_ms_median"]["late"] > 0
+    assert report["count_stories_ms"]["query_only_best"] > 0
+    # upkeep flushed and merged by itself: the rows are in a few files, not one per run
+    assert 0 < report["parquet_files"]["live"] <= 3 * 25
+    assert report["dedup_lookup_plan"]["fingerprint_bands_rows"] > 0
+
+
+def _small_policy(maintenance):
+    from dataclasses import dataclass
+    from datetime import timedelta
+
+    @dataclass(frozen=True)
+    class Small(maintenance.UpkeepPolicy):
+        flush_snapshots: int = 5
+        merge_files: int = 2
+        retention: timedelta = timedelta(days=7)
+
+    return Small
