@@ -88,10 +88,15 @@ def steady(web: NewsWeb, tmp: Path, feeds: int, new_share: float = 0.05) -> dict
     for f in changed:
         web.add_item(f)
     counts, wall, cpu = newsflow(["poll", "--once", "--force", "--format", "json"], work, env)
+    idle, idle_wall, idle_cpu = newsflow(["poll", "--once", "--force", "--format", "json"], work, env)  # nothing new
     return {"feeds": feeds, "changed_feeds": len(changed), "first_cycle": {"wall_s": first_wall, "cpu_s": first_cpu,
             "documents": first["documents"]}, "steady_cycle": {"wall_s": wall, "cpu_s": cpu, "documents": counts["documents"],
             "articles": counts["articles"], "not_modified": (counts.get("skipped") or {}).get("feed-not-modified", 0),
-            "requests": counts.get("requests")}, "per_feed_cpu_ms": round(cpu / feeds * 1000, 2),
+            "requests": counts.get("requests"), "warehouse_s": counts.get("warehouse_seconds")},
+            "idle_cycle": {"wall_s": idle_wall, "cpu_s": idle_cpu, "documents": idle["documents"],
+                           "not_modified": (idle.get("skipped") or {}).get("feed-not-modified", 0),
+                           "warehouse_s": idle.get("warehouse_seconds")},
+            "per_feed_cpu_ms": round(cpu / feeds * 1000, 2),
             "per_feed_wall_ms": round(wall / feeds * 1000, 2)}
 
 

@@ -38,6 +38,11 @@ def body_text(slug: str, words: int = 180) -> str:
     return " ".join(sentences)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 resets connections when a cycle's polls arrive at once
+    daemon_threads = True
+
+
 class NewsWeb:
     def __init__(self, feeds: int = 1000, items: int = 1, timeout_sleep: float = 3.0) -> None:
         self.feeds: dict[int, list[str]] = {f: [f"{f}-{i}" for i in range(items)] for f in range(feeds)}
@@ -63,8 +68,7 @@ class NewsWeb:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first (a timeout it was meant to hit)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     def __enter__(self) -> NewsWeb:
