@@ -2,11 +2,12 @@
 
     polled = poll_sources(specs, due={"a", "b"}, known=Known(...), now=now, limits=PollLimits())
 
-For every feed source that is due: one conditional GET (or a file read), its items discovered
+For every feed, sitemap or URL-list source that is due: its conditional GETs (or a file read), its items discovered
 (tasks/sources/items.py). Then, for every source given (due or not), its pending items and the
 failed ones whose backoff has passed are fetched, at most `max_items` a source and within the
 cycle's budget (items, bytes, seconds): what does not fit waits as pending for the next cycle.
-Other kinds (folder, sitemap, urls, warc, page) run their usual collector in a thread when due.
+Sitemap entries and listed URLs are items too; other kinds (folder, warc, page) run their usual
+collector in a thread when due.
 
 No Prefect here; I/O through one `AsyncFetcher` (one global connection limit for the cycle).
 """
@@ -26,8 +27,16 @@ from tasks.sources.afetch import DEFAULT_MAX_CONNECTIONS, AsyncFetcher
 from tasks.sources.base import STAGE, SourceState, document_id, is_remote, read_local, reject_of
 from tasks.sources.collect import SourceSpec, collect_source
 from tasks.sources.feed import MIN_CONTENT_CHARS, _embedded_document, read_feed, text_length
-from tasks.sources.fetch import FEED_TYPES, HTML_TYPES
+from tasks.sources.fetch import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES
 from tasks.sources.netguard import redact_url
+from tasks.sources.sitemap import MAX_URLS_PER_SITEMAP, parse_sitemap
+from tasks.sources.urls import parse_url_list
+
+MAX_SITEMAPS = 200  # sitemaps read per source and cycle (an index and its children)
+MAX_SITEMAP_DEPTH = 2
+
+
+ITEM_KINDS = ("feed", "urls", "sitemap")  # sources whose entries are tracked as items
 
 
 @dataclass(frozen=True)
@@ -101,14 +110,15 @@ async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: K
 
 async def _poll_one(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
                     budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
-    if spec.kind != "feed":
+    if spec.kind not in ITEM_KINDS:
         if is_due:
             await _collect_in_thread(spec, known, now, out)
         return
     stored = known.items.get(spec.name, {})
     rows = dict(stored)  # key -> current row, updated as the cycle goes
     if is_due:
-        for row in await _read_feed_source(spec, known, now, out, fetcher, budget, rows):
+        read = _read_feed_source if spec.kind == "feed" else _read_list_source
+        for row in await read(spec, known, now, out, fetcher, budget, rows):
             rows[row["item_key"]] = row
             out.items.append(row)
     waiting = sorted((r for r in rows.values() if lifecycle.is_due(r, now)), key=lambda r: (r["first_seen_at"] or now, r["item_key"]))
@@ -173,6 +183,79 @@ async def _read_feed_source(spec: SourceSpec, known: Known, now: datetime, out: 
             new_rows[i] = lifecycle.fetched(row, document_id(doc.content), now)
     out.stats["items_discovered"] += len(new_rows)
     return new_rows
+
+
+async def _read_list_source(spec: SourceSpec, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
+                            budget: _Budget, rows: dict[str, dict]) -> list[dict]:
+    """A URL list or a sitemap (index): every listed page becomes an item (new ones pending)."""
+    source = spec.name
+    poll = {"source": source, "polled_at": now, "status": "changed", "detail": None}
+    out.polls.append(poll)
+    found: list[lifecycle.Found] = []
+    if spec.kind == "urls":
+        try:
+            content = await _load_listing(spec, spec.location, known, out, fetcher, budget, conditional=False)
+        except RejectError as exc:
+            poll.update(status="failed", detail=f"{exc.reason}: {exc.detail}")
+            out.rejects.append(reject_of(spec.location, exc))
+            return []
+        urls, bad = parse_url_list((content or b"").decode("utf-8-sig", errors="replace"))
+        out.rejects.extend(Reject(redact_url(spec.location), STAGE, "bad-url", f"line {n}: {redact_url(line)!r}") for n, line in bad)
+        found = [lifecycle.Found(url=u) for u in urls]
+    else:
+        since = spec.since.replace(tzinfo=UTC) if spec.since and spec.since.tzinfo is None else spec.since
+        queue, visited, changed = [(spec.location, 0)], set(), False
+        while queue and len(visited) < MAX_SITEMAPS:
+            url, depth = queue.pop(0)
+            if url in visited:
+                continue
+            visited.add(url)
+            try:
+                # the root unconditionally: an unchanged index can point at changed child sitemaps
+                content = await _load_listing(spec, url, known, out, fetcher, budget, conditional=depth > 0)
+                if content is None:
+                    out.skipped["sitemap-not-modified"] += 1
+                    continue
+                sitemap = parse_sitemap(content, uri=url)
+            except RejectError as exc:
+                out.rejects.append(reject_of(url, exc))
+                if depth == 0:
+                    poll.update(status="failed", detail=f"{exc.reason}: {exc.detail}")
+                continue
+            changed = True
+            for entry in sitemap.entries[:MAX_URLS_PER_SITEMAP]:
+                if since and entry.date and entry.date < since:
+                    out.skipped["too-old"] += 1
+                elif sitemap.kind == "index":
+                    if depth < MAX_SITEMAP_DEPTH:
+                        queue.append((entry.loc, depth + 1))
+                else:
+                    found.append(lifecycle.Found(url=entry.loc, title=entry.title, published_at=entry.published))
+        if not changed and poll["status"] == "changed":
+            poll["status"] = "not-modified"
+    new_rows = lifecycle.discover(source, rows, found, now)
+    for i, row in enumerate(new_rows):
+        if row["state"] == lifecycle.PENDING and not row["attempts"] and (source, row["url"]) in known.fetched_urls:
+            new_rows[i] = lifecycle.fetched(row, None, now, reason="fetched-before")
+    out.stats["items_discovered"] += len(new_rows)
+    return new_rows
+
+
+async def _load_listing(spec: SourceSpec, url: str, known: Known, out: Polled, fetcher: AsyncFetcher, budget: _Budget,
+                        *, conditional: bool) -> bytes | None:
+    """The bytes of a URL list or sitemap (a file or a URL); None when unchanged (304)."""
+    if not is_remote(url):
+        return read_local(Path(url.removeprefix("file://")))
+    accept = ("text/plain",) if spec.kind == "urls" else SITEMAP_TYPES
+    validators = known.validators.get((spec.name, url)) if conditional else None
+    try:
+        result = await fetcher.fetch(url, policy=spec.policy, accept=accept, validators=validators)
+    except RejectError as exc:
+        out.fetch_log.append(_log_row(spec.name, url, getattr(exc, "status", None), datetime.now(UTC)))
+        raise
+    budget.bytes += len(result.content)
+    out.fetch_log.append(_log_row(spec.name, url, result.status, result.fetched_at, result.etag, result.last_modified))
+    return None if result.not_modified else result.content
 
 
 async def _work_item(spec: SourceSpec, row: dict, now: datetime, out: Polled, fetcher: AsyncFetcher, budget: _Budget,

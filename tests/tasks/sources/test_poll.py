@@ -13,7 +13,7 @@ from tasks.sources.items import ItemPolicy
 from tasks.sources.poll import Known, Polled, poll_sources
 
 from .conftest import FAST
-from .feeds import Entry, article_html, article_requests, jsonfeed, rss, serve_conditional, serve_feed
+from .feeds import Entry, article_html, article_requests, jsonfeed, rss, serve_conditional, serve_feed, serve_site
 
 POLICY = ItemPolicy(max_attempts=3, retry_base=0)  # retry on the very next cycle
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -110,3 +110,19 @@ def test_feed_that_fails_is_a_reject_and_its_waiting_items_are_still_worked(serv
     server.expect_request("/feed").respond_with_data("down", status=500)
     polled = _cycle(_spec(url), known)
     assert [r.reason for r in polled.rejects] == ["http-500"] and polled.polls[0]["status"] == "failed"
+
+
+def test_listed_urls_and_sitemap_entries_are_items_too(server: HTTPServer) -> None:
+    serve_site(server, [Entry("a", "Story A"), Entry("b", "Story B")])
+    server.expect_request("/urls.txt").respond_with_data(
+        f"{server.url_for('/articles/a')}\n{server.url_for('/articles/missing')}\nnot a url\n", content_type="text/plain")
+    sitemap = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               f"<url><loc>{server.url_for('/articles/b')}</loc></url></urlset>")
+    server.expect_request("/sitemap.xml").respond_with_data(sitemap, content_type="application/xml")
+    known = Known()
+    urls = replace(_spec(server.url_for("/urls.txt")), name="list", kind="urls")
+    smap = replace(_spec(server.url_for("/sitemap.xml")), name="smap", kind="sitemap")
+    polled = poll_sources([urls, smap], due={"list", "smap"}, known=known, now=T0, item_policy=POLICY)
+    states = {(r["source"], r["url"].rsplit("/", 1)[1]): r["state"] for r in polled.items}
+    assert states == {("list", "a"): "fetched", ("list", "missing"): "failed", ("smap", "b"): "fetched"}
+    assert [r.reason for r in polled.rejects] == ["bad-url"] and len(polled.documents) == 2
