@@ -1,6 +1,7 @@
 """WARC source: HTML responses from WARC files (plain or per-record gzip), streamed with warcio.
 
-Only `response` records whose HTTP payload is a 2xx HTML page become documents; everything
+Only `response` records whose HTTP payload is a 2xx HTML page become documents (a feed's
+records: its items, as in a folder); everything
 else (requests, metadata, revisits, images, redirects) is skipped and counted in
 `state.skipped` by reason. A damaged file never crashes the run: a truncated record, a bad
 digest or an unreadable stretch becomes a `warc-corrupt` reject and reading goes on where
@@ -20,12 +21,16 @@ from warcio.recordloader import ArcWarcRecord
 
 from tasks.records import RawDocument, Reject
 from tasks.sources.base import Item, SourceState
+from tasks.sources.feedkind import feed_kind
 from tasks.sources.fetch import Fetcher
 from tasks.sources.netguard import redact_url
 from tasks.normalize.dates import parse_iso_datetime
 
 STAGE = "ingest"  # WARC records are read, not fetched
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# feeds are read as feeds (by content: a feed served as text/xml counts too)
+FEED_MEDIA = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
+                        "application/xml", "text/xml", "application/json"})
 MAX_RECORD_BYTES = 20 * 1024 * 1024
 
 # Errors warcio and the decompressors raise on damaged input.
@@ -56,7 +61,9 @@ def _iter_file(path: Path, *, state: SourceState, source: str, max_record_bytes:
         try:
             for record in records:
                 item = _record_item(record, records, path, state, source, max_record_bytes)
-                if item is not None:
+                if isinstance(item, list):
+                    yield from item
+                elif item is not None:
                     yield item
         except _DAMAGE as exc:
             # warcio cannot find the next record boundary after this: the rest of the file is lost.
@@ -82,7 +89,7 @@ def _iter_file(path: Path, *, state: SourceState, source: str, max_record_bytes:
 def _record_item(
     record: ArcWarcRecord, records: ArchiveIterator, path: Path, state: SourceState, source: str,
     max_bytes: int,
-) -> Item | None:
+) -> Item | list[Item] | None:
     if record.rec_type is None:
         # What warcio makes of a record cut off inside its headers (or of random bytes).
         return Reject(str(path), STAGE, "warc-corrupt", f"unreadable record at offset {records.offset}")
@@ -101,7 +108,7 @@ def _record_item(
         return None
     content_type = http.get_header("Content-Type")
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if content_type and media not in HTML_TYPES:
+    if content_type and media not in HTML_TYPES and media not in FEED_MEDIA:
         state.skipped["not-html"] += 1
         return None
     content = record.content_stream().read(max_bytes + 1)
@@ -118,12 +125,18 @@ def _record_item(
     if record.digest_checker.passed is False:
         problems = "; ".join(record.digest_checker.problems)
         return Reject(redact_url(uri), STAGE, "warc-corrupt", f"{where}: {problems}")
-    if not content_type and not _looks_like_html(content):
+    fetched_at = parse_iso_datetime(record.rec_headers.get_header("WARC-Date"))
+    if feed_kind(content) in ("rss", "atom", "jsonfeed"):
+        # a crawled feed: its items (the feed's own text; a WARC run fetches nothing)
+        from tasks.sources.feed import iter_feed_bytes
+
+        return list(iter_feed_bytes(content, uri, source=source, fetched_at=fetched_at))
+    if media in FEED_MEDIA or (not content_type and not _looks_like_html(content)):
         state.skipped["not-html"] += 1
         return None
     return RawDocument(
         source=source, uri=uri, content=content, media_type=content_type,
-        fetched_at=parse_iso_datetime(record.rec_headers.get_header("WARC-Date")),
+        fetched_at=fetched_at,
     )
 
 
