@@ -7,6 +7,7 @@ warehouse/storage.py).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from warehouse.lake import Warehouse
@@ -19,7 +20,9 @@ def open_warehouse(root: str, overrides: dict[str, str] | None = None, catalog: 
     catalog = catalog or os.environ.get("NEWSFLOW_CATALOG") or None
     if catalog:
         refuse_password(catalog)
-    return Warehouse(root, storage_options(root, os.environ, overrides), catalog=catalog)
+    hours = os.environ.get("NEWSFLOW_SNAPSHOT_RETENTION_HOURS")
+    retention = timedelta(hours=float(hours)) if hours else None
+    return Warehouse(root, storage_options(root, os.environ, overrides), catalog=catalog, retention=retention)
 
 
 def refuse_password(catalog: str) -> None:

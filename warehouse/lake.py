@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -64,12 +65,14 @@ class AsOf:
 class Warehouse:
     """A DuckLake at `root` (a folder or s3:// URI) with its catalog (default: `<root>/catalog.sqlite`)."""
 
-    def __init__(self, root: str | Path, storage_options: dict[str, str] | None = None, catalog: str | None = None) -> None:
+    def __init__(self, root: str | Path, storage_options: dict[str, str] | None = None, catalog: str | None = None,
+                 retention: timedelta | None = None) -> None:
         self.root = str(root).rstrip("/")
         self.is_local = "://" not in self.root
         if self.is_local:
             self.root = str(Path(self.root).resolve())
         self.storage_options = storage_options or {}
+        self.retention = retention  # snapshots kept for time travel; None: upkeep's default (7 days)
         self.catalog = catalog or (os.path.join(self.root, CATALOG_FILE) if self.is_local else None)
         if self.catalog is None:
             raise WarehouseError(

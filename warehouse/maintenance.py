@@ -52,7 +52,7 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
             con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => {policy.rewrite_deleted})").fetchall()
         )
     cutoff = datetime.now(timezone.utc) - policy.retention
-    if force or oldest < cutoff - timedelta(hours=1):  # at most about hourly
+    if force or oldest < cutoff - policy.retention / 10:  # in steps of a tenth of the retention
         done["snapshots_expired"] = len(con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
         done["files_deleted"] = len(con.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
     return done
@@ -61,7 +61,7 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
 def run_upkeep(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> dict[str, int]:
     """`upkeep` after a commit: a failure is reported, never raised (the run's data is committed)."""
     try:
-        return upkeep(con)
+        return upkeep(con, UpkeepPolicy(retention=warehouse.retention) if warehouse.retention else UpkeepPolicy())
     except Exception as exc:  # noqa: BLE001 - the run is committed whatever upkeep meets
         print(f"warning: warehouse upkeep of {warehouse.root} failed ({exc}); the run is committed, "
               "upkeep is tried again after the next run (or run `newsflow compact`)", file=sys.stderr)
@@ -114,8 +114,10 @@ def live_file_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, datetime]:
-    """In one catalog query: the latest snapshot, the last one that flushed inlined rows (else
-    the first kept one), the most live files of any table, and the oldest snapshot's time."""
+    """In one catalog query: the latest snapshot, the last one that flushed inlined rows, the most
+    live files of any table, and the oldest snapshot's time. With no flush among the kept
+    snapshots, the last flush counts as the first snapshot of a lake that never expired any,
+    and as long ago (-inf) when expiry removed it: a flush is due then."""
     latest, first, flushed, most_files, oldest = con.execute(
         f"""
         SELECT max(snapshot_id), min(snapshot_id),
@@ -128,7 +130,9 @@ def _marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, datetime]:
     ).fetchone()
     now = datetime.now(timezone.utc)
     oldest = (oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)) if oldest is not None else now
-    return int(latest or 0), int(flushed if flushed is not None else first or 0), int(most_files), oldest
+    if flushed is None:
+        flushed = first if not first else -(10**18)  # snapshot 0 still kept: nothing was ever expired
+    return int(latest or 0), int(flushed), int(most_files), oldest
 
 
 def history(warehouse: Warehouse) -> list[tuple]:
