@@ -58,14 +58,23 @@ def fetched_urls(con: duckdb.DuckDBPyConnection, sources: list[str]) -> set[tupl
     return {(s, u) for s, u in rows}
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    # a warehouse last written before news-poll existed has no such table until its next write
+    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?", [name]).fetchall())
+
+
 def last_polls(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """source -> when news-poll last read it."""
+    if not _has_table(con, "source_polls"):
+        return {}
     return dict(con.execute("SELECT source, polled_at FROM source_polls").fetchall())
 
 
 def item_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
     """source -> {state: count} (what `newsflow sources` shows)."""
     out: dict[str, dict[str, int]] = {}
+    if not _has_table(con, "items"):
+        return out
     for source, state, n in con.execute("SELECT source, state, count(*) FROM items GROUP BY ALL").fetchall():
         out.setdefault(source, {})[state] = n
     return out
