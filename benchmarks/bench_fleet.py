@@ -197,7 +197,17 @@ def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_inte
                 except psutil.Error:
                     pass
             time.sleep(1.0)
+        # interrupt a cycle under way (its process must go too), waiting up to a minute for one
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(r["state"] == "Running" for r in _poll_runs(api)):
+            time.sleep(0.3)
         runs = _poll_runs(api)
+        interrupted_running = any(r["state"] == "Running" for r in runs)
+        for child in psutil.Process(process.pid).children(recursive=True):
+            try:
+                seen.setdefault(child.pid, " ".join(child.cmdline())[:120])
+            except psutil.Error:
+                pass
         process.send_signal(signal.SIGINT)
         t0 = time.monotonic()
         try:
@@ -221,7 +231,7 @@ def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_inte
     for r in runs:
         states[r["state"]] = states.get(r["state"], 0) + 1
     return {"sources": sources, "seconds": seconds, "poll_interval": poll_interval, "first_cycle_done_after_s": first_cycle,
-            "poll_runs": states,
+            "poll_runs": states, "sigint_during_a_cycle": interrupted_running,
             "overlapping_cycles": overlaps, "exit_code": code, "exit_seconds": exit_seconds,
             "processes_seen": len(seen), "processes_left": len(left), "left": [seen[p] for p in left][:5]}
 

@@ -23,4 +23,4 @@ def test_serve_200_sources_one_cycle_at_a_time_and_a_clean_sigint(tmp_path: Path
     assert report["overlapping_cycles"] == 0, report
     assert report["first_cycle_done_after_s"] is not None and report["poll_runs"].get("Completed", 0) >= 2, report
     assert report["exit_code"] == 0 and report["exit_seconds"] <= 10, report
-    assert report["processes_left"] == 0, report
+    assert report["sigint_during_a_cycle"] and report["processes_left"] == 0, report
