@@ -50,7 +50,7 @@ def run(
     address: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes of the local Dask cluster.")] = 2,
     batch_rows: Annotated[Optional[int], typer.Option(help="Documents per normalize/enrich task (default with Dask: 1000).")] = None,
-    storage_option: Annotated[Optional[list[str]], typer.Option("--storage-option", help="KEY=VALUE delta-rs option for an s3:// warehouse (repeatable; credentials go in AWS_* variables).")] = None,
+    storage_option: Annotated[Optional[list[str]], typer.Option("--storage-option", help="KEY=VALUE option for an s3:// warehouse, e.g. AWS_ENDPOINT_URL=http://127.0.0.1:9000 (repeatable; credentials go in AWS_* variables).")] = None,
 ) -> None:
     """Run the news-pipeline flow over sources, URLs, files or folders and print a summary.
 

@@ -371,16 +371,3 @@ def _ident(name: str) -> str:
 
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def query(sql: str, params: list | None = None) -> list[tuple]:
-    """Run one query on a private connection (never DuckDB's shared default connection)."""
-    con = duckdb.connect()
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def env_warehouse(default: str = "data/warehouse") -> str:
-    return os.environ.get("NEWSFLOW_WAREHOUSE", default)
