@@ -32,7 +32,8 @@ class ParsedArticle:
     body: str
     title: str | None = None
     authors: tuple[str, ...] = ()
-    published_at: datetime | None = None  # timezone-aware when the source says so
+    published_at: datetime | None = None  # in the publisher's zone when the source names one, else naive or UTC
+    published_raw: str | None = None  # the date text published_at was read from, as written
     language: str | None = None  # declared language, if the document declares one
     canonical_url: str | None = None
     site_name: str | None = None

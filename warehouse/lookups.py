@@ -86,7 +86,8 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     con.register("_members", pa.table({"article_id": pa.array(all_members, pa.string())}))
     metas = con.execute(
         """
-        SELECT a.article_id, a.title, a.published_at, a.canonical_url, a.word_count, a.source, d.fetched_at
+        SELECT a.article_id, a.title, a.published_at, a.published_local, a.published_offset_minutes, a.published_raw,
+               a.canonical_url, a.word_count, a.source, d.fetched_at
         FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)
         WHERE a.article_id IN (SELECT article_id FROM _members)
         """

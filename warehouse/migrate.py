@@ -76,8 +76,9 @@ def migrate_delta(source: str | Path, target: Warehouse) -> dict[str, int]:
     con.close()
     if "stories" in batches:
         stories = batches.pop("stories")
-        if "merged_into" not in stories.column_names:
-            stories = stories.append_column("merged_into", pa.nulls(stories.num_rows, pa.string()))
+        for field in DEDUP_STORIES:  # merged_into, the member each field came from: newer than the Delta tables
+            if field.name not in stories.column_names:
+                stories = stories.append_column(field.name, pa.nulls(stories.num_rows, field.type))
         batches["stories"], merges = split_story_rows(stories.select(DEDUP_STORIES.names).cast(DEDUP_STORIES))
         batches["story_merges"] = merges
     if "fingerprints" in batches:

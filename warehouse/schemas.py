@@ -74,6 +74,15 @@ SIGHTINGS = _spec(
     current_state=True,
 )
 
+# the publication date as the publisher wrote it, beside published_at (UTC): the local wall time
+# in ISO 8601 (with its offset when one was named; a bare day when no time was), the offset in
+# minutes, and the raw date text
+PUBLISHED_AS_WRITTEN = [
+    pa.field("published_local", pa.string()),
+    pa.field("published_offset_minutes", pa.int32()),
+    pa.field("published_raw", pa.string()),
+]
+
 ARTICLES = _spec(
     "articles",
     ("article_id",),
@@ -86,6 +95,7 @@ ARTICLES = _spec(
         pa.field("title", pa.string()),
         pa.field("authors", pa.list_(pa.string())),
         pa.field("published_at", TS),
+        *PUBLISHED_AS_WRITTEN,
         pa.field("language", pa.string()),
         pa.field("canonical_url", pa.string()),
         pa.field("domain", pa.string()),
@@ -150,14 +160,20 @@ STORIES = _spec(
         pa.field("canonical_article_id", pa.string()),
         pa.field("title", pa.string()),
         pa.field("published_at", TS),
+        *PUBLISHED_AS_WRITTEN,
         pa.field("canonical_url", pa.string()),
+        pa.field("title_from", pa.string()),
+        pa.field("date_from", pa.string()),
+        pa.field("url_from", pa.string()),
         pa.field("article_count", pa.int32()),
         pa.field("source_count", pa.int32()),
         pa.field("first_seen_at", TS),
         pa.field("updated_at", TS),
         pa.field("load_id", pa.string(), nullable=False),
     ],
-    "One merged story per cluster of copies (live stories only; absorbed ones are in story_merges).",
+    "One merged story per cluster of copies (live stories only; absorbed ones are in story_merges). "
+    "title_from, date_from, url_from: the member article that gave the title, the date (the "
+    "earliest credible one; published_local/_offset_minutes/_raw are its) and the canonical URL.",
     current_state=True,
 )
 

@@ -17,7 +17,8 @@ from tasks.dedup.match import METHODS, Edge, Matches, match_rows, sorted_unique
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
 from warehouse.schemas import DEDUP_STORIES, STORY_MEMBERS
 
-META_COLUMNS = ["article_id", "title", "published_at", "canonical_url", "word_count", "source", "fetched_at"]
+META_COLUMNS = ["article_id", "title", "published_at", "published_local", "published_offset_minutes", "published_raw",
+                "canonical_url", "word_count", "source", "fetched_at"]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from tasks.dedup.match import METHOD_RANK, METHODS, sorted_unique
 
 _EARLIEST_CREDIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
 TIMESTAMP = pa.timestamp("us", tz="UTC")  # the warehouse's TS
+AS_WRITTEN = ("published_local", "published_offset_minutes", "published_raw")  # come with the chosen date
 
 
 def completeness(meta: dict) -> tuple:
@@ -46,13 +47,20 @@ def merge_component(
         + [m["fetched_at"] for m in metas if m.get("fetched_at")]
         or [now]
     )
-    dates = [m["published_at"] for m in metas if m.get("published_at") and _credible(m["published_at"], now)]
+    dated = [m for m in metas if m.get("published_at") and _credible(m["published_at"], now)]
+    earliest = min(dated, key=lambda m: (m["published_at"], m["article_id"])) if dated else {}
+    title, title_from = _chosen(canonical, metas, "title")
+    url, url_from = _chosen(canonical, metas, "canonical_url")
     story = {
         "story_id": story_id,
         "canonical_article_id": canonical["article_id"],
-        "title": canonical.get("title") or _most_common(m.get("title") for m in metas),
-        "published_at": min(dates) if dates else None,
-        "canonical_url": canonical.get("canonical_url") or _most_common(m.get("canonical_url") for m in metas),
+        "title": title,
+        "published_at": earliest.get("published_at"),
+        **{name: earliest.get(name) for name in AS_WRITTEN},
+        "canonical_url": url,
+        "title_from": title_from,
+        "date_from": earliest.get("article_id"),
+        "url_from": url_from,
         "article_count": len(metas),
         "source_count": len({m.get("source") for m in metas}),
         "first_seen_at": first_seen,
@@ -107,6 +115,15 @@ def _member_rows(comp: Component, canonical_id: str, story_id: str, old_members:
     return rows
 
 
+def _chosen(canonical: dict, metas: list[dict], name: str) -> tuple[str | None, str | None]:
+    """The survivor's value of a field, else the most common one among the members; and the
+    member it came from (the survivor, else the first member by article_id that has it)."""
+    if canonical.get(name):
+        return canonical[name], canonical["article_id"]
+    value = _most_common(m.get(name) for m in metas)
+    return value, min((m["article_id"] for m in metas if value and m.get(name) == value), default=None)
+
+
 def _credible(value: datetime, now: datetime) -> bool:
     return _EARLIEST_CREDIBLE <= value <= now
 
@@ -121,6 +138,7 @@ def _most_common(values) -> str | None:
 # ---------------------------------------------------------------- many components at once
 
 _NEVER = np.iinfo(np.int64).max
+STORIES_AS_WRITTEN = {"published_local": pa.string(), "published_offset_minutes": pa.int32(), "published_raw": pa.string()}
 _MEMBER_METHODS = pa.array([*METHODS, "canonical", "near"], pa.string())  # codes 0-2 edges, 3 canonical, 4 no edge
 
 
@@ -172,17 +190,25 @@ def merge_new_components(metas: pa.Table, comp: np.ndarray, edges: tuple[np.ndar
     })
 
     now_us, earliest_us = _micro(now), _micro(_EARLIEST_CREDIBLE)
-    credible = (published != _NEVER) & (published >= earliest_us) & (published <= now_us)
-    dates = np.minimum.reduceat(np.where(credible, published, _NEVER), starts) if m else np.zeros(0, np.int64)
+    credible = np.where((published != _NEVER) & (published >= earliest_us) & (published <= now_us), published, _NEVER)
+    earliest = np.lexsort((np.arange(m), credible, comp))[starts]  # the first member with the earliest credible date
+    dates = credible[earliest]
+    undated = pa.array(dates == _NEVER)
+    title_chosen, title_from = _or_most_common(title, no_title, canonical, starts, sizes, ids)
+    url_chosen, url_from = _or_most_common(url, no_url, canonical, starts, sizes, ids)
     first_seen = np.minimum.reduceat(fetched, starts) if m else np.zeros(0, np.int64)
     source_codes = np.asarray(source.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     distinct = sorted_unique(comp * (int(source_codes.max(initial=0)) + 2) + source_codes + 1)
     stories = pa.table({
         "story_id": story_ids,
         "canonical_article_id": ids.take(canonical),
-        "title": _or_most_common(title, no_title, canonical, starts, sizes),
+        "title": title_chosen,
         "published_at": _timestamps(dates),
-        "canonical_url": _or_most_common(url, no_url, canonical, starts, sizes),
+        **{name: pc.if_else(undated, None, _column(metas, name, STORIES_AS_WRITTEN[name]).take(earliest)) for name in AS_WRITTEN},
+        "canonical_url": url_chosen,
+        "title_from": title_from,
+        "date_from": pc.if_else(undated, None, ids.take(earliest).cast(pa.string())),
+        "url_from": url_from,
         "article_count": pa.array(sizes, pa.int32()),
         "source_count": pa.array(np.bincount(distinct // (int(source_codes.max(initial=0)) + 2), minlength=len(starts)), pa.int32()),
         "first_seen_at": _timestamps(np.where(first_seen == _NEVER, now_us, first_seen)),
@@ -232,13 +258,17 @@ def _timestamps(micros: np.ndarray) -> pa.Array:
     return pa.array(micros, pa.int64(), mask=micros == _NEVER).cast(TIMESTAMP)
 
 
-def _or_most_common(values: pa.Array, null: np.ndarray, canonical: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> pa.Array:
-    """The survivor's value, or (null or empty) the most common one of its component."""
-    chosen = values.take(canonical)
+def _or_most_common(values: pa.Array, null: np.ndarray, canonical: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
+                    ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The survivor's value, or (null or empty) the most common one of its component; and the
+    member it came from (`_chosen`)."""
+    chosen, origin = values.take(canonical), ids.take(canonical).cast(pa.string())
     empty = np.flatnonzero(null[canonical] | np.asarray(pc.fill_null(pc.equal(chosen, ""), False).to_numpy(zero_copy_only=False), bool))
     if not len(empty):
-        return chosen
-    out = chosen.to_pylist()
+        return chosen, origin
+    out, out_from = chosen.to_pylist(), origin.to_pylist()
     for c in empty.tolist():
-        out[c] = _most_common(values.slice(int(starts[c]), int(sizes[c])).to_pylist())
-    return pa.array(out, pa.string())
+        members = values.slice(int(starts[c]), int(sizes[c])).to_pylist()
+        out[c] = _most_common(members)
+        out_from[c] = ids[int(starts[c]) + members.index(out[c])].as_py() if out[c] else None
+    return pa.array(out, pa.string()), pa.array(out_from, pa.string())

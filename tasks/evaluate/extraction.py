@@ -1,8 +1,10 @@
-"""Extraction quality: newsflow's HTML normalizer vs plain trafilatura on pages with ground truth.
+"""Extraction quality: newsflow's HTML normalizer vs plain trafilatura and htmldate on pages with ground truth.
 
 The folder holds `cases.jsonl` (one case a line: `file` -> gzipped HTML, `url`, and expected
-`body`, optionally `title`, `authors`, `published`, `language`) — see ../shared/eval/README.md.
-Both extractors run on the same decoded text in the same run, so their figures compare directly.
+`body`, optionally `title`, `authors`, `published`, `language`, `set`) — see ../shared/eval/README.md.
+Every extractor runs on the same decoded text in the same run, so their figures compare directly.
+Dates compare on the publisher's calendar day: newsflow's date as the page wrote it (its local
+time, `published_local`), never its UTC day. A case whose `published` is null expects no date.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
+import htmldate
 import py3langid
 import trafilatura
 from charset_normalizer import from_bytes
@@ -31,10 +34,11 @@ from tasks.evaluate.extraction_metrics import (
     split_authors,
     title_matches,
 )
+from tasks.normalize.dates import written_date
 from tasks.normalize.html import parse_html
-from tasks.records import RejectError
+from tasks.records import ParsedArticle, RejectError
 
-EXTRACTORS = ("newsflow", "trafilatura")
+EXTRACTORS = ("newsflow", "trafilatura", "htmldate")
 
 
 def load_cases(path: Path, limit: int | None = None) -> list[dict]:
@@ -55,6 +59,11 @@ def decode_html(raw: bytes) -> str:
         return str(best) if best is not None else raw.decode("utf-8", errors="replace")
 
 
+def publisher_time(article: ParsedArticle) -> str | None:
+    """The article's date as the publisher wrote it (what `articles.published_local` holds)."""
+    return written_date(article.published_raw, article.published_at)[0]
+
+
 def _run_newsflow(html: str, url: str | None) -> dict:
     try:
         article = parse_html(html, url)
@@ -64,7 +73,7 @@ def _run_newsflow(html: str, url: str | None) -> dict:
         "body": article.body,
         "title": article.title,
         "authors": list(article.authors),
-        "date": article.published_at,
+        "date": publisher_time(article),
         "language": article.language,
     }
 
@@ -81,9 +90,15 @@ def _run_trafilatura(html: str, url: str | None) -> dict:
     }
 
 
+def _run_htmldate(html: str, url: str | None) -> dict:
+    """htmldate alone, as its README recommends for the publication date: dates only."""
+    return {"date": htmldate.find_date(html, url=url, original_date=True)}
+
+
 RUNNERS: dict[str, Callable[[str, str | None], dict]] = {
     "newsflow": _run_newsflow,
     "trafilatura": _run_trafilatura,
+    "htmldate": _run_htmldate,
 }
 
 
@@ -99,14 +114,19 @@ def _expected_language(case: dict, set_language: str | None) -> tuple[str | None
 
 
 def _score_page(case: dict, got: dict, expected_lang: str | None) -> dict:
-    precision, recall, f1 = body_scores(got["body"], case.get("body"))
-    scores: dict[str, Any] = {"precision": precision, "recall": recall, "f1": f1}
-    if case.get("title"):
+    scores: dict[str, Any] = {}
+    if "body" in got and case.get("body") is not None:  # htmldate reads dates only; date sets have no body
+        scores["precision"], scores["recall"], scores["f1"] = body_scores(got["body"], case.get("body"))
+    if case.get("title") and "title" in got:
         scores["title"] = float(title_matches(got["title"], case["title"]))
     expected_date = parse_expected_date(case.get("published"))
     if expected_date is not None:
         scores["date"] = float(date_matches(got["date"], expected_date))
-    if case.get("authors") is not None and "authors" in case:
+    elif "published" in case and case["published"] is None:  # the truth says: no publication date
+        scores["date"] = float(got["date"] is None)
+    if case.get("set") and "date" in scores:
+        scores["set"] = case["set"]
+    if case.get("authors") is not None and "authors" in case and "authors" in got:
         scores["author_f1"] = author_f1(got["authors"], case["authors"])
     if expected_lang and "language" in got:
         scores["language"] = float(primary_language(got["language"]) == expected_lang)
@@ -122,6 +142,12 @@ def _summarize(pages: list[dict], seconds: float) -> dict:
         summary[key] = round(fmean(values), 4) if values else None
         if key in ("title", "date", "author_f1", "language"):
             summary[f"{key}_pages"] = len(values)
+    by_set: dict[str, list[float]] = {}
+    for page in pages:
+        if "set" in page:
+            by_set.setdefault(page["set"], []).append(page["date"])
+    if by_set:
+        summary["date_by_set"] = {name: round(fmean(values), 4) for name, values in sorted(by_set.items())}
     summary["rejected"] = sum(1 for page in pages if "reject" in page)
     summary["seconds"] = round(seconds, 2)
     summary["pages_per_s"] = round(len(pages) / seconds, 1) if seconds else None
@@ -141,20 +167,28 @@ def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10
     per_page: dict[str, list[dict]] = {name: [] for name in EXTRACTORS}
     seconds = dict.fromkeys(EXTRACTORS, 0.0)
     language_sources: dict[str, int] = {}
+    per_case_dates: list[dict[str, object]] = []
     for number, case in enumerate(cases, 1):
         html = decode_html(gzip.decompress((path / case["file"]).read_bytes()))
         expected_lang, lang_source = _expected_language(case, set_language)
         language_sources[lang_source] = language_sources.get(lang_source, 0) + 1
+        per_case_dates.append({})
         for name in EXTRACTORS:
             start = time.perf_counter()
             got = RUNNERS[name](html, case.get("url"))
             seconds[name] += time.perf_counter() - start
+            per_case_dates[-1][name] = got.get("date")
             scores = _score_page(case, got, expected_lang)
             scores["id"] = case.get("id", case["file"])
             per_page[name].append(scores)
         if number % 50 == 0:
             print(f"{path.name}: {number}/{len(cases)} pages", file=sys.stderr)
     ranked = sorted(zip(per_page["newsflow"], per_page["trafilatura"]), key=lambda pair: pair[0]["f1"])
+    date_misses = [
+        {"id": ours["id"], "expected": case.get("published"), **{name: _shown(dates[name]) for name in EXTRACTORS}}
+        for case, ours, dates in zip(cases, per_page["newsflow"], per_case_dates)
+        if ours.get("date") == 0.0
+    ]
     return {
         "set": path.name,
         "path": str(path),
@@ -165,7 +199,12 @@ def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10
             {"id": ours["id"], "newsflow": _round(ours), "trafilatura": _round(theirs)}
             for ours, theirs in ranked[:worst]
         ],
+        "date_misses": date_misses,  # newsflow's, with what each extractor found
     }
+
+
+def _shown(value: object) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else (None if value is None else str(value))
 
 
 def _round(scores: dict) -> dict:
@@ -199,5 +238,10 @@ def render_extraction_report(result: dict | list[dict]) -> Table:
                 value = summary.get(key)
                 cells.append("–" if value is None else (f"{value:.1f}" if key == "pages_per_s" else f"{value:.3f}"))
             table.add_row(f"{one['set']} ({one['pages']})", name, *cells)
-    table.caption = "body: 4-token shingle overlap, averaged per page; pg/s: pages per second of each extractor"
+    by_set = [
+        f"{one['set']} {name} " + ", ".join(f"{key} {value:.3f}" for key, value in summary["date_by_set"].items())
+        for one in results for name, summary in one["extractors"].items() if len(summary.get("date_by_set") or {}) > 1
+    ]
+    table.caption = ("body: 4-token shingle overlap, averaged per page; date: the publisher's calendar day; "
+                     "pg/s: pages per second of each extractor" + "".join(f"\ndate by set: {line}" for line in by_set))
     return table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 
@@ -26,12 +26,18 @@ _DATE_LINE_MAX = 80
 
 def find_date(text: str) -> datetime | None:
     """The first date in a short text, as a datetime (UTC when the text names no zone)."""
+    found = find_date_text(text)
+    return found[0] if found else None
+
+
+def find_date_text(text: str) -> tuple[datetime, str] | None:
+    """The first date in a short text and the words it was read from."""
     for pattern in _DATE_PATTERNS:
         match = pattern.search(text)
         if match:
             parsed = parse_date(match.group(0))
             if parsed:
-                return parsed
+                return parsed, match.group(0)
     return None
 
 
@@ -111,3 +117,30 @@ def to_utc(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+# a zone written as UTC itself ("Z", "+00:00", "GMT"): parsers that default to UTC cannot tell it
+# from no zone at all, the raw text can
+_NAMES_UTC = re.compile(r"\dZ\b|[+-]00'?:?00\b|\b(?:UTC|GMT)\b", re.I)
+_HAS_TIME = re.compile(r"\d:\d\d|T\d\d|^D:\d{10}")
+
+
+def written_date(raw: str | None, value: datetime | None) -> tuple[str | None, int | None]:
+    """(published_local, published_offset_minutes): a date as the publisher wrote it.
+
+    The wall time in ISO 8601 with its UTC offset when the source named one ("2017-12-11T10:05:00+03:00",
+    offset 180), without an offset when it named none ("2017-12-11T10:05:00", None), and a bare
+    day when it gave no time ("2017-12-11"). `value` is what a parser read from `raw`: naive or in
+    UTC when no zone was named (UTC counts as named only when `raw` says so), else in the
+    publisher's zone (also one borrowed from another date of the same page).
+    """
+    if value is None:
+        return None, None
+    offset = value.utcoffset()
+    zoned = offset is not None and (offset != timedelta(0) or raw is None or bool(_NAMES_UTC.search(raw)))
+    wall = value.replace(tzinfo=None)
+    if raw is not None and wall.time() == time(0) and not _HAS_TIME.search(raw.strip()):
+        return wall.date().isoformat(), None
+    if not zoned:
+        return wall.isoformat(), None
+    return value.isoformat(), int(offset.total_seconds() // 60)

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.dedup.fold import body_hash
+from tasks.normalize.dates import written_date
 from tasks.normalize.decode import decode_text
 from tasks.normalize.detect import detect_binary_format, detect_format
 from tasks.normalize.jsonrecords import iter_json_records, parse_record
@@ -204,6 +205,7 @@ def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = Tru
 def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
     canonical = normalize_url(item.canonical_url)
     published = item.published_at
+    local, offset = written_date(item.published_raw, published)
     body = strip_leading_title(item.body, item.title)
     return {
         "article_id": art_id,
@@ -214,6 +216,9 @@ def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> di
         "title": item.title,
         "authors": list(item.authors),
         "published_at": published,
+        "published_local": local,
+        "published_offset_minutes": offset,
+        "published_raw": item.published_raw,
         "language": (item.language or "").split("-")[0].lower() or None,  # None: detected by normalize_serial
         "canonical_url": canonical,
         "domain": domain_of(canonical),

@@ -41,13 +41,15 @@ def parse_docx(content: bytes) -> ParsedArticle:
         raise RejectError("unreadable-docx", f"{type(exc).__name__}: {exc}"[:300]) from None
     meta = TextMeta(title=title)
     article = finish_text_article("docx", paragraphs, meta, links)
+    published = article.published_at or _aware(created) or _aware(modified)  # core properties: W3CDTF, in UTC
     authors = article.authors or tuple(a.strip() for a in re.split(r"[;,]", prop_author or "") if a.strip() and a.strip().lower() not in _NO_AUTHOR)
     return dataclasses.replace(
         article,
         format="docx",
         title=article.title or _clean_title(prop_title),
         authors=authors,
-        published_at=article.published_at or _aware(created) or _aware(modified),
+        published_at=published,
+        published_raw=article.published_raw if article.published_at else published.isoformat() if published else None,
         language=(prop_language or None),
         extra={**article.extra, "headings": headings},
     )

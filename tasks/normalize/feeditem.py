@@ -30,6 +30,7 @@ def parse_feed_item(record: dict) -> ParsedArticle:
         title=" ".join(title.split()) if title else None,
         authors=(author,) if isinstance(author, str) and author.strip() else (),
         published_at=parse_date(published) if isinstance(published, str) else None,
+        published_raw=published if isinstance(published, str) and parse_date(published) else None,
         canonical_url=canonical,
         links=(Link(url=canonical, text=title, kind="canonical"),) if canonical else (),
         extra={"partial": True},

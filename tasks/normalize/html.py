@@ -95,7 +95,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     body = main.text
     # a byline or date line at the top of the text counts only when the page's markup has none
     authors = _authors(tree, meta, article_ld, site_names) or main.authors
-    published_at = _published(tree, meta, article_ld, uri, main.published_at)
+    published_at, published_raw = _published(tree, meta, article_ld, uri, main) or (None, None)
     declared_language = _declared_language(tree, meta, article_ld)
     links = related_links(tree, canonical_url or uri)
     if len(body) < MIN_BODY_CHARS:
@@ -109,6 +109,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
         title=title,
         authors=tuple(authors),
         published_at=published_at,
+        published_raw=published_raw,
         language=language,
         canonical_url=canonical_url,
         site_name=site_name,
@@ -197,7 +198,8 @@ def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
     return []
 
 
-def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: str | None, text_date=None):
+def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: str | None, main) -> tuple | None:
+    """(published_at, the text it was read from): page metadata, else a date line of the text, else htmldate."""
     candidates = [article_ld.get("datePublished"), article_ld.get("dateCreated")]
     candidates += [first_meta(meta, key) for key in _PUBLISHED_META]
     candidates += tree.xpath('//time[@itemprop="datePublished" or @pubdate]/@datetime | //time/@datetime')[:3]
@@ -205,8 +207,8 @@ def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: s
     chosen = choose_published([c if isinstance(c, str) else None for c in candidates], fallbacks)
     if chosen is not None:
         return chosen
-    if text_date is not None:
-        return text_date
+    if main.published_at is not None:
+        return main.published_at, main.published_raw
     found = htmldate.find_date(tree, url=uri, original_date=True, extensive_search=True)
     return choose_published([found], fallbacks) if found else None
 

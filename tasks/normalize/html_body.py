@@ -43,6 +43,7 @@ class Body:
     dateline: str | None = None
     authors: list[str] = field(default_factory=list)
     published_at: object = None
+    published_raw: str | None = None
 
 
 def extract_body(
@@ -56,7 +57,7 @@ def extract_body(
     meta = TextMeta()
     paragraphs = take_wire_credits(text.split("\n\n"), meta)
     paragraphs = [p for p in take_header_lines(paragraphs, meta) if p.strip() and not _is_furniture(p)]
-    return Body("\n\n".join(paragraphs), meta.dateline, meta.authors, meta.published_at)
+    return Body("\n\n".join(paragraphs), meta.dateline, meta.authors, meta.published_at, meta.published_raw)
 
 
 def with_lead(tree: lxml_html.HtmlElement, body: str, summaries: list[str | None]) -> str:

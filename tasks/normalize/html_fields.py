@@ -112,19 +112,21 @@ def parse_datetime(value: str | None) -> datetime | None:
     return parsed
 
 
-def choose_published(candidates: list[str | None], fallbacks: list[str | None] = ()) -> datetime | None:
-    """The first parseable candidate; a date without a zone borrows the zone of another date on
-    the same page (e.g. the modified time) when the two are within a day of each other."""
-    parsed = [p for p in (parse_datetime(c) for c in candidates) if p is not None]
+def choose_published(candidates: list[str | None], fallbacks: list[str | None] = ()) -> tuple[datetime, str] | None:
+    """The first parseable candidate and its text; a date without a zone borrows the zone of
+    another date on the same page (e.g. the modified time) when the two are within a day of each
+    other, and otherwise stays naive (the publisher's wall time, zone unknown)."""
+    parsed = [(p, c) for p, c in ((parse_datetime(c), c) for c in candidates) if p is not None]
     if not parsed:
         return None
-    chosen = parsed[0]
+    chosen, raw = parsed[0]
+    raw = clean_text(raw)
     if chosen.tzinfo is None:
-        others = parsed[1:] + [p for p in (parse_datetime(c) for c in fallbacks) if p is not None]
+        others = [p for p, _ in parsed[1:]] + [p for p in (parse_datetime(c) for c in fallbacks) if p is not None]
         for other in others:
             if other.tzinfo is not None and abs(other.replace(tzinfo=None) - chosen) <= timedelta(days=1):
-                return chosen.replace(tzinfo=other.tzinfo)
-    return chosen
+                return chosen.replace(tzinfo=other.tzinfo), raw
+    return chosen, raw
 
 
 def language_code(value: str | None) -> str | None:

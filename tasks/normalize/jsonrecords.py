@@ -56,6 +56,7 @@ def parse_record(record: object) -> ParsedArticle:
         title=title.strip() if title else None,
         authors=tuple(_authors(record)),
         published_at=published_at,
+        published_raw=published if published_at else None,
         language=_pick(record, _LANGUAGE, str),
         canonical_url=canonical,
         links=(Link(url=canonical, text=title, kind="canonical"),) if canonical else (),

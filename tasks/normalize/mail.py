@@ -19,7 +19,6 @@ from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 
-from tasks.normalize.dates import to_utc
 from tasks.normalize.markup import block_paragraphs, local_name
 from tasks.normalize.plaintext import parse_plaintext
 from tasks.normalize.renditions import finish_text_article
@@ -99,7 +98,7 @@ def parse_message(raw: bytes) -> list[ParsedArticle]:
     details = {"sender": f"{name} <{address}>" if name else address or None, "subject": subject,
                "message_id": _header(message, "message-id")}
     site = name or (address.rsplit("@", 1)[-1] if "@" in address else None)
-    sent = _header_date(_header(message, "date"))
+    sent = _header_date(_header(message, "date"))  # (datetime in the sender's zone, the header) or None
     articles: list[ParsedArticle] = []
     if html:
         articles = [_as_email(a, subject, sent, site, details) for a in _html_articles(html)]
@@ -199,12 +198,13 @@ def _story_article(element, whole: bool) -> ParsedArticle:
 def _as_email(article: ParsedArticle, subject: str | None, sent, site: str | None, details: dict) -> ParsedArticle:
     from dataclasses import replace
 
-    return replace(article, format="email", title=article.title or subject, published_at=sent or article.published_at,
+    published_at, published_raw = sent or (article.published_at, article.published_raw)
+    return replace(article, format="email", title=article.title or subject, published_at=published_at, published_raw=published_raw,
                    site_name=site, extra={**article.extra, **details})
 
 
 def _header_date(value: str | None):
     try:
-        return to_utc(parsedate_to_datetime(value)) if value else None
+        return (parsedate_to_datetime(value), value) if value else None
     except (ValueError, TypeError, IndexError):
         return None

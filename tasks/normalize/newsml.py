@@ -52,13 +52,14 @@ def parse_news_item(item: Element) -> ParsedArticle:
     authors = split_names(_BY.sub("", by)) if by else [
         _text(_child(c, "name")) or c.get("literal") or "" for c in _children(content_meta, "creator")
     ]
-    first = _date(item_meta, "firstCreated") or _date(content_meta, "contentCreated")
-    version = _date(item_meta, "versionCreated")
+    first_at = (item_meta, "firstCreated") if _date(item_meta, "firstCreated") else (content_meta, "contentCreated")
+    first, version = _date(*first_at), _date(item_meta, "versionCreated")
+    raw = _text(_child(*first_at)) if first else _text(_child(item_meta, "versionCreated")) if version else None
     located = _child(content_meta, "located")
     place = (_text(_child(located, "name")) or located.get("literal")) if located is not None else None
     subjects = [_text(_child(s, "name")) or s.get("qcode") or s.get("literal") for s in _children(content_meta, "subject")]
     language = _child(content_meta, "language")
-    meta = TextMeta(title=headline or None, published_at=first or version, authors=[a for a in authors if a])
+    meta = TextMeta(title=headline or None, published_at=first or version, published_raw=raw, authors=[a for a in authors if a])
     for link in _children(item_meta, "link"):
         if link.get("href"):
             links.append(Link(url=link.get("href"), text=link.get("title"), kind="related"))
@@ -70,6 +71,7 @@ def parse_news_item(item: Element) -> ParsedArticle:
         title=article.title,
         authors=tuple(dict.fromkeys(article.authors)),
         published_at=article.published_at,
+        published_raw=article.published_raw,
         language=(language.get("tag") if language is not None else None) or item.get(_XML_LANG),
         links=article.links,
         site_name=_provider(item_meta),

@@ -40,11 +40,12 @@ def parse_ninjs(item: dict) -> ParsedArticle:
         raise RejectError("no-article-text", f"ninjs {item.get('type') or 'item'} {str(item.get('uri'))[:200]!r} has no text body")
     headline = _headline(item)
     byline = _string(item, "by") or _string(item, "byline")
-    first = _date(item, "firstcreated") or _date(item, "contentcreated")
-    version = _date(item, "versioncreated")
+    first_field = "firstcreated" if _date(item, "firstcreated") else "contentcreated"
+    first, version = _date(item, first_field), _date(item, "versioncreated")
+    raw = _string(item, first_field) if first else _string(item, "versioncreated") if version else None
     if paragraphs and headline and paragraphs[0].casefold() == headline.casefold():
         paragraphs = paragraphs[1:]
-    meta = TextMeta(title=headline, published_at=first or version, authors=split_names(_BY.sub("", byline)) if byline else [])
+    meta = TextMeta(title=headline, published_at=first or version, published_raw=raw, authors=split_names(_BY.sub("", byline)) if byline else [])
     article = finish_text_article("ninjs", paragraphs, meta, links)
     return ParsedArticle(
         format="ninjs",
@@ -52,6 +53,7 @@ def parse_ninjs(item: dict) -> ParsedArticle:
         title=article.title,
         authors=tuple(dict.fromkeys(article.authors)),
         published_at=article.published_at,
+        published_raw=article.published_raw,
         language=_string(item, "language"),
         links=article.links,
         site_name=_string(item, "copyrightholder"),

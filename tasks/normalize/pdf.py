@@ -45,9 +45,12 @@ def parse_pdf(content: bytes) -> ParsedArticle:
     first, _, rest = article.body.partition("\n\n")
     if title and not article.title and rest and " ".join(first.split()).casefold() == title.casefold():
         article = dataclasses.replace(article, body=rest)  # the headline, wrapped over lines
-    published = article.published_at or pdf_date(info.get("CreationDate")) or pdf_date(info.get("ModDate"))
+    published, raw = article.published_at, article.published_raw
+    for key in ("CreationDate", "ModDate"):
+        if published is None and pdf_date(info.get(key)):
+            published, raw = pdf_date(info.get(key)), info.get(key)
     authors = article.authors or tuple(a.strip() for a in re.split(r"[;,]", info.get("Author") or "") if a.strip())
-    return dataclasses.replace(article, format="pdf", title=title, published_at=published, authors=authors,
+    return dataclasses.replace(article, format="pdf", title=title, published_at=published, published_raw=raw, authors=authors,
                                extra={**article.extra, "pages": len(pages)})
 
 

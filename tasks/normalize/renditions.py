@@ -38,6 +38,7 @@ def finish_text_article(fmt: str, paragraphs: list[str], meta: TextMeta, links: 
         title=meta.title,
         authors=tuple(meta.authors),
         published_at=meta.published_at,
+        published_raw=meta.published_raw if meta.published_at else None,
         canonical_url=meta.canonical_url,
         links=tuple(_unique(all_links)),
         extra={"captions": meta.captions, "related_titles": meta.related_titles, "dateline": meta.dateline},

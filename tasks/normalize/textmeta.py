@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tasks.normalize.dates import find_date, is_date_line
+from tasks.normalize.dates import find_date_text, is_date_line
 from tasks.normalize.urls import find_urls, normalize_url
 
 _BYLINE = re.compile(r"^\s*(?:by|written by|author:)\s+(?P<names>[A-Z][\w.'’\- ]+(?:(?:,|\band\b|&)\s*[A-Z][\w.'’\- ]+)*)\s*$", re.I)
@@ -20,6 +20,7 @@ _DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z .'\-]{2,40}(?:,\s*[A-Z][A-Za-z .]+
 class TextMeta:
     title: str | None = None
     published_at: datetime | None = None
+    published_raw: str | None = None  # the text published_at was read from
     authors: list[str] = field(default_factory=list)
     canonical_url: str | None = None
     dateline: str | None = None
@@ -74,7 +75,8 @@ def take_header_lines(paragraphs: list[str], meta: TextMeta, head: int = 6) -> l
     out: list[str] = []
     for index, para in enumerate(paragraphs):
         if index < head and meta.published_at is None and is_date_line(para):
-            meta.published_at = find_date(para)
+            found = find_date_text(para)
+            meta.published_at, meta.published_raw = found if found else (None, None)
             continue
         byline = _BYLINE.match(para) if index < head and len(para) < 120 else None
         if byline:

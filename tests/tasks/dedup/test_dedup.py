@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from tasks.dedup.batch import StoredContext, dedup_articles
+from tasks.dedup.batch import META_COLUMNS, StoredContext, dedup_articles
 from tasks.dedup.fingerprint import fingerprint_articles
 from warehouse.schemas import ARTICLES
 
@@ -87,12 +87,16 @@ def varied(n_stories: int = 12, seed: int = 4) -> pa.Table:
         base = story(100 + s)
         for c in range(rng.choice([1, 1, 2, 3, 4])):
             body = base if c != 2 else "\n\n".join(base.split("\n\n")[:3])
+            published = rng.choice([None, datetime(1980, 5, 1, tzinfo=timezone.utc), datetime(2025, 3, s + 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc), NOW])
             rows.append({
                 "article_id": f"s{s:02d}c{c}{rng.choice('xyz')}",
                 "body": body if c % 2 == 0 else body.replace(". ", ".\n", 2),
                 "canonical_url": rng.choice([None, "", f"https://news{c}.example/story/{s}", f"https://news.example/story/{s}"]),
                 "title": rng.choice([None, "", f"Story {s}", f"Story {s}!", f"Story {s}"]),
-                "published_at": rng.choice([None, datetime(1980, 5, 1, tzinfo=timezone.utc), datetime(2025, 3, s + 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc), NOW]),
+                "published_at": published,  # ties: the first member by article_id gives the date
+                "published_local": published and f"{published:%Y-%m-%d}T0{c}:00:00+0{c}:00",
+                "published_offset_minutes": published and 60 * c,
+                "published_raw": published and f"{published:%d.%m.%Y} copy {c}",
                 "word_count": rng.choice([None, 0, 90, 120]),
                 "source": rng.choice([None, "a", "b"]),
                 "fetched_at": rng.choice([None, datetime(2025, 12, 30, rng.randint(0, 23), tzinfo=timezone.utc)]),
@@ -112,7 +116,7 @@ def stored_context(result, table: pa.Table, fps: pa.Table) -> StoredContext:
     for members in context.story_articles.values():
         members.sort()
     context.stories = {r["story_id"]: {**r, "merged_into": None} for r in result.stories.drop_columns(["load_id"]).to_pylist()}
-    context.articles = {r["article_id"]: r for r in table.select(["article_id", "title", "published_at", "canonical_url", "word_count", "source", "fetched_at"]).to_pylist()}
+    context.articles = {r["article_id"]: r for r in table.select(META_COLUMNS).to_pylist()}
     return context
 
 

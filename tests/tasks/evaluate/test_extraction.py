@@ -64,7 +64,7 @@ def test_evaluate_extraction_on_a_tiny_set(tmp_path: Path) -> None:
     assert result["pages"] == 1
     assert ours["f1"] == pytest.approx(1.0)
     assert (ours["title"], ours["date"], ours["author_f1"], ours["language"]) == (1.0, 1.0, 1.0, 1.0)
-    assert set(result["extractors"]) == {"newsflow", "trafilatura"}
+    assert set(result["extractors"]) == {"newsflow", "trafilatura", "htmldate"}
     json.dumps(result)  # JSON-ready
     assert isinstance(render_extraction_report(result), Table)
 

@@ -160,8 +160,8 @@ def test_dates_keep_their_zone() -> None:
     assert parse_datetime("not a date") is None
     assert parse_datetime("1870-01-01") is None
     # a zoneless date borrows the zone of another date of the same page
-    chosen = choose_published(["2024-03-05T09:30:00"], ["2024-03-05T10:00:00+01:00"])
-    assert chosen.utcoffset() == timedelta(hours=1)
+    chosen, raw = choose_published(["2024-03-05T09:30:00"], ["2024-03-05T10:00:00+01:00"])
+    assert chosen.utcoffset() == timedelta(hours=1) and raw == "2024-03-05T09:30:00"
 
 
 def _page(head: str, body: str) -> str:
