@@ -197,7 +197,7 @@ def show(
     warehouse: WarehouseOpt = "data/warehouse",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """One merged story: its metadata, member articles and every member's links.
+    """One merged story: its metadata, member articles, every member's links and the entities they name.
 
     [b]Examples[/b]
 
@@ -233,6 +233,9 @@ def show(
         [story_id],
     )
     link_cols, link_rows = [d[0] for d in links.description], links.fetchall()
+    from warehouse.entity_names import story_entities
+
+    entity_cols, entity_rows = story_entities(con, story_id)  # by canonical name across articles
     if fmt == Format.json:
         import json
 
@@ -241,11 +244,13 @@ def show(
         doc = dict(zip(columns, row))
         doc["members"] = [dict(zip(member_cols, r)) for r in member_rows]
         doc["links"] = [dict(zip(link_cols, r)) for r in link_rows]
+        doc["entities"] = [dict(zip(entity_cols, r)) for r in entity_rows]
         sys.stdout.write(json.dumps(doc, default=_json_default, ensure_ascii=False) + "\n")
         return
     print_rows(["field", "value"], list(zip(columns, row)), fmt, title=f"Story {story_id}")
     print_rows(member_cols, member_rows, fmt, title="Members")
     print_rows(link_cols, link_rows, fmt, title="Links")
+    print_rows(entity_cols, entity_rows, fmt, title="Entities (canonical names)")
 
 
 @app.command()

@@ -18,6 +18,7 @@ from flows.config import SourceConfig
 from flows.fanout import enrich_batches, normalize_batches
 from tasks.dedup.batch import dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
+from tasks.enrich.entity_stage import entity_names_batch
 from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
 from tasks.ingest import documents_table, merge_sightings, read_paths_task, rejects_table, sightings_table
 from tasks.report.artifacts import build_run_summary, publish_run_summary
@@ -148,6 +149,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         member_rows = deduped.members.select(["article_id", "story_id", "method"]).to_pylist()
         new_ids = set(articles.column("article_id").to_pylist())
         events = _events(con, story_rows, enrichment, load_id, new_ids)
+        names, stored_names = entity_names_batch(con, enrichment["entities"], load_id)
         reject_rows = rejects_table(rejects, load_id)
         batches = {
             "documents": documents,
@@ -160,6 +162,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
             "fetch_log": fetch_log_table(fetch_log, load_id),
             **enrichment,
             "events": events,
+            "entity_names": names,
         }
         extra = {name: t for name, t in (extra or {}).items() if t.num_rows}
         seen, seen_again = (merge_sightings(sightings, stored_sightings(con, sightings)) if sightings is not None and sightings.num_rows
@@ -180,6 +183,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
             written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}), stored_keys={
                 "story_members": deduped.members.filter(stored_members).select(["article_id"]),
                 "stories": deduped.stories.filter(stored_stories).select(["story_id"]),
+                "entity_names": stored_names,
                 **({"sightings": seen_again} if seen_again is not None else {}),
             })
         if extra:

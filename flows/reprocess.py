@@ -17,13 +17,14 @@ from flows.pipeline import DEFAULT_WAREHOUSE, _flow_run_id, new_load_id
 from tasks.dedup.batch import StoredContext, dedup_articles
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
+from tasks.enrich.canonical import entity_name_rows
 from tasks.enrich.stage import enrich_new_articles
 from tasks.ingest import rejects_table
 from tasks.normalize.batch import normalize_documents
 from flows.warehouses import open_warehouse
 from warehouse.faults import checkpoint
 from warehouse.publish import commit_message, load_row, publish_tables
-from warehouse.schemas import FINGERPRINTS
+from warehouse.schemas import ENTITY_NAMES, FINGERPRINTS, to_table
 
 CHUNK = 2_000  # documents per normalize/enrich batch: bounded memory on any warehouse size
 
@@ -31,14 +32,14 @@ CHUNK = 2_000  # documents per normalize/enrich batch: bounded memory on any war
 class Stage(str, Enum):
     normalize = "normalize"  # articles, links and everything derived from them
     dedup = "dedup"  # fingerprints, story_members, stories
-    enrich = "enrich"  # languages, entities, quotes, keywords, tone, embeddings
+    enrich = "enrich"  # languages, entities (and entity_names), quotes, keywords, tone, embeddings
 
 
 REBUILDS = {
     Stage.normalize: ["articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories", "story_merges",
-                      *ENRICH_TABLES],
+                      *ENRICH_TABLES, "entity_names"],
     Stage.dedup: ["fingerprints", "fingerprint_bands", "story_members", "stories", "story_merges"],
-    Stage.enrich: list(ENRICH_TABLES),
+    Stage.enrich: [*ENRICH_TABLES, "entity_names"],
 }
 
 
@@ -81,6 +82,9 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
                     enrichment = enrich_new_articles(articles.slice(start, CHUNK), {}, {}, load_id)
                     enrichment.pop("_failed")
                     _add(written, publish_tables(con, enrichment))
+        if "entity_names" in replacing:  # from every entity row, as one run over an empty table would
+            mentions = con.execute("SELECT article_id, label, coalesce(normalized, text) FROM entities").fetchall()
+            _add(written, publish_tables(con, {"entity_names": to_table(ENTITY_NAMES, entity_name_rows(mentions, [], load_id))}))
         if stage != Stage.enrich and articles is not None:
             fps = pa.concat_tables(fingerprints) if fingerprints else FINGERPRINTS.schema.empty_table()
             deduped = dedup_articles(articles, fps, StoredContext(candidates=fps.schema.empty_table()), started, load_id)

@@ -15,7 +15,7 @@ from warehouse.schemas import FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, T
 
 PUBLISH_ORDER = [
     "documents", "sightings", "fetch_log", "articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories",
-    "story_merges", "languages", "entities", "quotes", "keywords", "tone", "embeddings", "events", "rejects", "items", "source_polls", "loads",
+    "story_merges", "languages", "entities", "entity_names", "quotes", "keywords", "tone", "embeddings", "events", "rejects", "items", "source_polls", "loads",
 ]
 
 

@@ -285,6 +285,29 @@ ENTITIES = _spec(
     "Named entities (PERSON, ORG, LOC, ...) with offsets; places resolved to country and coordinates.",
 )
 
+ENTITY_NAMES = _spec(
+    "entity_names",
+    ("label", "name"),
+    [
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("entity_label", pa.string()),
+        pa.field("canonical_name", pa.string()),
+        pa.field("articles", pa.int64()),
+        pa.field("tail", pa.string()),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "One row per name `entities` carries (label, normalized): the entity it names across articles "
+    "(entity_id, entity_label, canonical_name) and how many articles carry it. A one-word person name "
+    "goes to the full name ending with it when that is unambiguous (\"Trump\" -> \"Donald Trump\"); "
+    "differing full names are never merged; a PERSON that is a place, an organization or a name used "
+    "with another label elsewhere is relabelled (entity_label). Rebuilt per run for the names sharing "
+    "a `tail` (last word, casefolded) with the run's; join on (label, name = coalesce(normalized, text)).",
+    current_state=True,
+    sorted_by=("tail",),
+)
+
 QUOTES = _spec(
     "quotes",
     ("article_id", "start"),
@@ -398,7 +421,7 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         DOCUMENTS, SIGHTINGS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
-        FETCH_LOG, LANGUAGES, ENTITIES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, ITEMS, SOURCE_POLLS,
+        FETCH_LOG, LANGUAGES, ENTITIES, ENTITY_NAMES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, ITEMS, SOURCE_POLLS,
     )
 }
 

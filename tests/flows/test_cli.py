@@ -63,6 +63,7 @@ def test_stories_and_show(warehouse):
     assert story["title"] == "Putin Orders Russian Military to Withdraw During Surprise Syria Visit"
     assert {m["method"] for m in story["members"]} == {"canonical", "exact"}
     assert {link["kind"] for link in story["links"]} == {"canonical", "related", "source"}
+    assert {"label": "PERSON", "name": "Vladimir Putin"}.items() <= story["entities"][0].items()  # canonical names
     table = newsflow("show", stories[0]["story_id"], warehouse=warehouse).stdout
     assert "Members" in table and "ria.ru" in table
 

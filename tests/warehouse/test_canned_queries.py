@@ -73,3 +73,15 @@ def test_queries_over_the_corpus(news_warehouse):
     assert sum(r["duplicates"] for r in rates.values()) == 7  # 5 exact + 1 abridged copies, 1 seed copy
     assert get_query("rejects_by_reason").records(con) == []
     assert get_query("stories_by_copies").records(con, {"limit": "1"})[0]["copies"] == 2
+
+
+def test_a_surname_in_a_later_run_counts_for_the_full_name(news_warehouse):
+    """wire-a's run stores "Donald Trump"; wire-b's story says only "Trump": one entity, two stories."""
+    con = connect(Warehouse(news_warehouse[0]))
+    persons = {r["name"]: r for r in get_query("top_entities").records(con, {"labels": "PERSON", "limit": "100"})}
+    assert "Trump" not in persons and persons["Donald Trump"]["stories"] == 2
+    names = con.execute("SELECT name, canonical_name, entity_id FROM entity_names WHERE label = 'PERSON' AND tail = 'trump'").fetchall()
+    assert {n: c for n, c, _ in names} == {"Donald Trump": "Donald Trump", "Trump": "Donald Trump"}
+    assert len({i for *_, i in names}) == 1
+    speakers = {r["speaker"] for r in get_query("quotes_by_speaker").records(con)}
+    assert "Donald Trump" in speakers and "Trump" not in speakers

@@ -1,4 +1,5 @@
--- The most mentioned entities of each day (articles dated by their own date, else their story's).
+-- The most mentioned entities of each day (articles dated by their own date, else their story's),
+-- by canonical name across articles (entity_names).
 -- The day is computed once per article before the join with entities; mentions are counted per
 -- article first (so articles per name is a plain count, not a DISTINCT); each day's top list is
 -- one top-N aggregate (min_by with a count), not a window over every (day, name) pair. On 1M
@@ -13,10 +14,12 @@ WITH days AS (
     LEFT JOIN stories s ON s.story_id = m.story_id
 ),
 per_article AS (
-    SELECT d.day, e.label, coalesce(e.normalized, e.text) AS name, e.article_id, count(*) AS mentions
+    SELECT d.day, coalesce(n.entity_label, e.label) AS label, coalesce(n.canonical_name, e.normalized, e.text) AS name,
+           e.article_id, count(*) AS mentions
     FROM entities e JOIN days d ON d.article_id = e.article_id
+    LEFT JOIN entity_names n ON n.label = e.label AND n.name = coalesce(e.normalized, e.text)
     WHERE d.day >= CAST($since AS DATE)
-      AND list_contains(string_split(upper(replace($labels, ' ', '')), ','), e.label)
+      AND list_contains(string_split(upper(replace($labels, ' ', '')), ','), coalesce(n.entity_label, e.label))
     GROUP BY ALL
 ),
 counted AS (

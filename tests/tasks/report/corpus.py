@@ -1,8 +1,8 @@
-"""A small generated news corpus for the report: three sources over eight days, copies between them.
+"""A small generated news corpus for the report: three sources over ten days, copies between them.
 
-wire-a publishes eight stories (JSONL records); wire-b republishes five of them word for word
-and an abridged sixth; the seeds come in as source `files`. Each story names a person, an
-organization and a place spaCy's small model knows, quotes the person, and has a mood, so
+wire-a publishes nine stories (JSONL records); wire-b republishes five of them word for word, an
+abridged sixth and one of its own that names "Donald Trump" as "Trump" only; the seeds come in
+as source `files`. Each story names a person, an organization and a place spaCy's small model knows, quotes the person, and has a mood, so
 entities, places, quotes and tone all have data. Filler sentences come from a seeded word list,
 so different stories share no shingles and never merge.
 """
@@ -36,6 +36,7 @@ STORIES = [
     ("Narendra Modi", "Reserve Bank of India", "New Delhi", "bad", "Corruption will not be tolerated in this country"),
     ("Malcolm Turnbull", "Qantas", "Sydney", "good", "Australia is open for business and ready to grow"),
     ("Justin Trudeau", "United Nations", "Ottawa", "bad", "Canada will not stay silent about these abuses"),
+    ("Donald Trump", "World Bank", "Washington", "good", "We will make a great deal for the American people"),
 ]
 COPIED = (0, 1, 2, 3, 4)  # wire-b copies these word for word
 ABRIDGED = 5  # and this one cut to its first paragraphs (a near copy)
@@ -60,6 +61,17 @@ def story_record(n: int, url_host: str) -> dict:
     }
 
 
+def surname_only_record() -> dict:
+    """A wire-b story of its own that names its person by surname only ("Trump"): the run after
+    wire-a's "Donald Trump" story resolves it across articles (entity_names)."""
+    rng = random.Random(99)
+    filler = [" ".join(rng.choice(FILLER).format(*(rng.randint(10, 9999) for _ in range(3))) for _ in range(4)) for _ in range(4)]
+    paragraphs = ["Trump spoke to farmers in Iowa on Friday about the harvest and the price of fuel.",
+                  "\u201cThe harvest was very good this year,\u201d Trump told the crowd in Des Moines.", MOODS["good"], *filler]
+    return {"title": "Trump in Iowa: a speech to farmers", "url": "https://wire-b.example/2017/12/10/iowa",
+            "published_at": "2017-12-10T09:00:00Z", "author": "Staff reporter", "body": "\n\n".join(paragraphs)}
+
+
 def make_news_corpus(folder: Path) -> dict[str, Path]:
     """Write the three sources' folders under `folder`; returns {source name: folder}."""
     wire_a, wire_b, files = folder / "wire-a", folder / "wire-b", folder / "files"
@@ -70,7 +82,7 @@ def make_news_corpus(folder: Path) -> dict[str, Path]:
     b = [{**story_record(n, "wire-b.example")} for n in COPIED]
     abridged = story_record(ABRIDGED, "wire-b.example")
     abridged["body"] = "\n\n".join(abridged["body"].split("\n\n")[:6])
-    (wire_b / "stories.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*b, abridged]), encoding="utf-8")
+    (wire_b / "stories.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*b, abridged, surname_only_record()]), encoding="utf-8")
     for seed in SEEDS.iterdir():
         shutil.copy(seed, files / seed.name)
     return {"wire-a": wire_a, "wire-b": wire_b, "files": files}
