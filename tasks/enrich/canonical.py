@@ -12,8 +12,10 @@ articles carry each (label, name) pair:
 - two full names that differ are never merged ("Donald Trump Jr." stays apart); spellings that
   differ only in case are one name;
 - label sanity: a PERSON name that is a curated organization, that the same name carries as
-  another label in at least as many articles (and two or more), or that the geo gazetteer knows
-  as a country, state or curated place (multi-word names: any city too) is relabelled;
+  another label in at least as many articles (and two or more), that is cased like a brand
+  ("SpaceX"), that ends a multi-word ORG of its group ("Steelers", "Pittsburgh Steelers"), or
+  that the geo gazetteer knows as a country, state or curated place (multi-word names: any city
+  too) is relabelled (a PERSON mostly written "the X" is dropped before, in entities.py);
 - places resolved by the gazetteer take its name ("U.S.", "America" → "United States").
 """
 
@@ -34,6 +36,8 @@ _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _PARTICLE = re.compile(r"^(?:al|el|ad|as|an|ash|at|az)-", re.IGNORECASE)
 _CURATED_ORGS = frozenset(o.casefold() for o in CURATED_ORGS)
 _STRONG_PLACES = ("country", "state", "curated")
+# one word with a capital after a lower-case letter, unless a surname prefix explains it (McDonald, DeSantis)
+_BRAND = re.compile(r"^(?!(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O')[A-Z])\S*[a-z][A-Z]\S*$")
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,12 @@ def _resolve_group(rows: list[NameCount]) -> dict[tuple[str, str], Resolution]:
             if target:
                 out[(r.label, r.name)] = _person(target, spelling)
                 continue
+            orgs = {k: n["ORG"] for k, n in by_label.items() if "ORG" in n and len(k.split()) > 1 and tail_key(k) == key}
+            team = _dominant(list(orgs), orgs)  # "Steelers" beside the ORG "Pittsburgh Steelers"
+            if team:
+                canonical = _spelled(spelling, "ORG", team, team)
+                out[(r.label, r.name)] = Resolution(entity_id("ORG", canonical), "ORG", canonical)
+                continue
             place = resolve_place(r.name)
             if place is not None and place.kind in _STRONG_PLACES:
                 label = "LOC"
@@ -136,6 +146,8 @@ def _person_label(name: str, labels: dict[str, int]) -> str:
         n, label = max(others)
         if n >= 2 and n >= labels.get("PERSON", 0):
             return label
+    if _BRAND.match(name):  # "SpaceX", "iPhone", "WeWork": a brand's casing, never a person's
+        return max(others)[1] if others else "ORG"
     if len(key.split()) > 1:
         place = resolve_place(name)
         if place is not None:

@@ -34,6 +34,10 @@ TITLES = (
     "mayor", "general", "chairman", "chief", "ceo", "leader", "premier", "ambassador",
     "mr.", "mrs.", "ms.", "dr.", "sir",
 )
+# a person is not "the X": a PERSON mostly after one of these is dropped (see _not_persons)
+DETERMINERS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "every", "each"})
+ATTRIBUTIVE = frozenset({"administration", "campaign", "family", "government", "era", "presidency", "camp", "years",
+                         "doctrine", "foundation", "regime", "estate", "children", "team"})
 _LEADING_THE = re.compile(r"^(?:the)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _TITLE_PREFIX = re.compile(
@@ -174,8 +178,22 @@ def resolve_aliases(entities: Sequence[Entity]) -> list[Entity]:
     return out
 
 
+def _not_persons(doc) -> set[str]:
+    """PERSON names that follow a determiner in at least half of their mentions: "the Browns",
+    "the Moon", "a regular Switch" name a team, a body or a product, not a person."""
+    seen: dict[str, list[bool]] = {}
+    for span in doc.ents:
+        if span.label_ == "PERSON":
+            before = doc[span.start - 1].lower_ if span.start > 0 else ""
+            after = doc[span.end].lower_ if span.end < len(doc) else ""
+            flag = before in DETERMINERS and after not in ATTRIBUTIVE  # "the Trump administration" names him
+            seen.setdefault(normalize_name(span.text, "PERSON").casefold(), []).append(flag)
+    return {name for name, flags in seen.items() if 2 * sum(flags) >= len(flags)}
+
+
 def _from_doc(doc) -> list[Entity]:
     found = []
+    not_persons = _not_persons(doc)
     for span in doc.ents:
         label = _entity_label(span.label_)
         if label is None:
@@ -183,6 +201,8 @@ def _from_doc(doc) -> list[Entity]:
         text = span.text
         if "://" in text or "www." in text:
             continue  # a URL line the normalizer left in the body, not a name
+        if label == "PERSON" and normalize_name(text, label).casefold() in not_persons:
+            continue
         found.append(
             Entity(text, label, span.start_char, span.end_char, normalize_name(text, label), span.label_)
         )

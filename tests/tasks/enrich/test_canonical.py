@@ -48,12 +48,16 @@ def test_label_sanity():
         NameCount("PERSON", "Ukraine", 1), NameCount("LOC", "Ukraine", 9),  # a country
         NameCount("PERSON", "U.S.", 1), NameCount("LOC", "America", 2),
         NameCount("PERSON", "Alexei Navalny", 4), NameCount("ORG", "Alexei Navalny", 1),  # once as ORG is not enough
+        NameCount("PERSON", "SpaceX", 4), NameCount("ORG", "SpaceX", 1), NameCount("PERSON", "DeSantis", 1),  # casing
+        NameCount("PERSON", "Browns", 3), NameCount("ORG", "Cleveland Browns", 1),  # the end of an ORG's name
     ])
     assert got[("PERSON", "Steelers")] == got[("ORG", "Steelers")] and got[("ORG", "Steelers")].entity_label == "ORG"
     assert got[("PERSON", "Twitter")].entity_label == "ORG"
     assert got[("PERSON", "Ukraine")] == got[("LOC", "Ukraine")] and got[("LOC", "Ukraine")].entity_label == "LOC"
     assert got[("LOC", "America")].canonical_name == got[("PERSON", "U.S.")].canonical_name == "United States"
     assert got[("PERSON", "Alexei Navalny")].entity_label == "PERSON"
+    assert got[("PERSON", "SpaceX")] == got[("ORG", "SpaceX")] and got[("PERSON", "DeSantis")].entity_label == "PERSON"
+    assert got[("PERSON", "Browns")] == got[("ORG", "Cleveland Browns")]
 
 
 def test_runs_in_any_order_end_in_the_same_names():

@@ -51,3 +51,10 @@ def test_openblas_products_find_the_same_entities_as_blis(seed_body, seed_body_p
         ours = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in load_nlp().pipe(texts)]
     theirs = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in stock.pipe(texts)]
     assert ours == theirs and sum(map(len, ours)) > 20
+
+
+def test_the_x_is_not_a_person():
+    text = ("Myles Garrett was suspended after the fight. The Steelers and the Browns meet again in December, and the "
+            "Browns said Garrett was sorry. NASA wants to land on the Moon by 2024. The Trump administration did not comment.")
+    persons = _by_label(extract_entities(text), "PERSON")
+    assert "Myles Garrett" in persons and not persons & {"Browns", "Steelers", "Moon"}
