@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from flows import cli_maintenance, cli_report
+from flows import cli_maintenance, cli_report, cli_show
 from flows.cli_eval import eval_app
 from flows.cli_sources import ConfigOpt, configured_warehouse, read_config, register, resolve_warehouse
 from flows.config import DEFAULT_CONFIG
@@ -191,66 +191,7 @@ def stories(
     print_rows([d[0] for d in result.description], result.fetchall(), fmt, title="Stories")
 
 
-@app.command()
-def show(
-    story_id: Annotated[str, typer.Argument(help="A story_id or a unique prefix of one, e.g. st_f539d0 (see `newsflow stories`).")],
-    warehouse: WarehouseOpt = "data/warehouse",
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """One merged story: its metadata, member articles, every member's links and the entities they name.
-
-    [b]Examples[/b]
-
-      newsflow show st_f539d0ce136719eab8285986
-      newsflow show "$(newsflow stories --limit 1 --format json | jq -r '.[0].story_id')" --format json
-    """
-    con = _connect(warehouse)
-    from flows.story_ids import resolve_story_id
-
-    story_id = resolve_story_id(con, story_id)  # any unique prefix of an id will do
-    story = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id = ?", [story_id])
-    columns = [d[0] for d in story.description]
-    found = story.fetchall()
-    row = found[0] if found else None
-    if row is None:
-        merged = con.execute("SELECT merged_into FROM story_merges WHERE story_id = ?", [story_id]).fetchone()
-        hint = f" It was merged into {merged[0]}." if merged else " List stories with `newsflow stories`."
-        stderr.print(f"[red]no story {story_id!r}[/red].{hint}")
-        raise typer.Exit(1)
-    members = con.execute(
-        """
-        SELECT m.article_id, m.method, round(m.score, 3) AS score, a.format, a.source, a.uri, a.title, a.word_count
-        FROM story_members m JOIN articles a USING (article_id) WHERE m.story_id = ? ORDER BY m.method = 'canonical' DESC, a.article_id
-        """,
-        [story_id],
-    )
-    member_cols, member_rows = [d[0] for d in members.description], members.fetchall()
-    links = con.execute(
-        """
-        SELECT DISTINCT l.kind, l.url, l.text FROM links l JOIN story_members m USING (article_id)
-        WHERE m.story_id = ? ORDER BY l.kind, l.url
-        """,
-        [story_id],
-    )
-    link_cols, link_rows = [d[0] for d in links.description], links.fetchall()
-    from warehouse.entity_names import story_entities
-
-    entity_cols, entity_rows = story_entities(con, story_id)  # by canonical name across articles
-    if fmt == Format.json:
-        import json
-
-        from flows.output import _json_default
-
-        doc = dict(zip(columns, row))
-        doc["members"] = [dict(zip(member_cols, r)) for r in member_rows]
-        doc["links"] = [dict(zip(link_cols, r)) for r in link_rows]
-        doc["entities"] = [dict(zip(entity_cols, r)) for r in entity_rows]
-        sys.stdout.write(json.dumps(doc, default=_json_default, ensure_ascii=False) + "\n")
-        return
-    print_rows(["field", "value"], list(zip(columns, row)), fmt, title=f"Story {story_id}")
-    print_rows(member_cols, member_rows, fmt, title="Members")
-    print_rows(link_cols, link_rows, fmt, title="Links")
-    print_rows(entity_cols, entity_rows, fmt, title="Entities (canonical names)")
+cli_show.register(app, lambda warehouse: _connect(warehouse))  # `newsflow show STORY [--diff]`
 
 
 @app.command()

@@ -48,7 +48,8 @@ def merge_component(
         or [now]
     )
     dated = [m for m in metas if m.get("published_at") and _credible(m["published_at"], now)]
-    earliest = min(dated, key=lambda m: (m["published_at"], m["article_id"])) if dated else {}
+    # the earliest date; of equal ones the survivor's, else the first member's by article_id
+    earliest = min(dated, key=lambda m: (m["published_at"], m is not canonical, m["article_id"])) if dated else {}
     title, title_from = _chosen(canonical, metas, "title")
     url, url_from = _chosen(canonical, metas, "canonical_url")
     story = {
@@ -191,7 +192,9 @@ def merge_new_components(metas: pa.Table, comp: np.ndarray, edges: tuple[np.ndar
 
     now_us, earliest_us = _micro(now), _micro(_EARLIEST_CREDIBLE)
     credible = np.where((published != _NEVER) & (published >= earliest_us) & (published <= now_us), published, _NEVER)
-    earliest = np.lexsort((np.arange(m), credible, comp))[starts]  # the first member with the earliest credible date
+    not_canonical = np.ones(m, bool)
+    not_canonical[canonical] = False
+    earliest = np.lexsort((np.arange(m), not_canonical, credible, comp))[starts]  # as in merge_component
     dates = credible[earliest]
     undated = pa.array(dates == _NEVER)
     title_chosen, title_from = _or_most_common(title, no_title, canonical, starts, sizes, ids)

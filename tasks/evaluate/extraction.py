@@ -183,7 +183,7 @@ def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10
             per_page[name].append(scores)
         if number % 50 == 0:
             print(f"{path.name}: {number}/{len(cases)} pages", file=sys.stderr)
-    ranked = sorted(zip(per_page["newsflow"], per_page["trafilatura"]), key=lambda pair: pair[0]["f1"])
+    ranked = sorted(zip(per_page["newsflow"], per_page["trafilatura"]), key=lambda pair: pair[0].get("f1", 1.0))
     date_misses = [
         {"id": ours["id"], "expected": case.get("published"), **{name: _shown(dates[name]) for name in EXTRACTORS}}
         for case, ours, dates in zip(cases, per_page["newsflow"], per_case_dates)
