@@ -179,8 +179,9 @@ def resolve_aliases(entities: Sequence[Entity]) -> list[Entity]:
 
 
 def _not_persons(doc) -> set[str]:
-    """PERSON names that follow a determiner in at least half of their mentions: "the Browns",
-    "the Moon", "a regular Switch" name a team, a body or a product, not a person."""
+    """PERSON names that follow a determiner in at least half of their mentions ("the Browns",
+    "the Moon", "a regular Switch" name a team, a body or a product, not a person), or whose
+    first word is an ORG of the same text ("Nintendo Switch" beside "Nintendo")."""
     seen: dict[str, list[bool]] = {}
     for span in doc.ents:
         if span.label_ == "PERSON":
@@ -188,7 +189,10 @@ def _not_persons(doc) -> set[str]:
             after = doc[span.end].lower_ if span.end < len(doc) else ""
             flag = before in DETERMINERS and after not in ATTRIBUTIVE  # "the Trump administration" names him
             seen.setdefault(normalize_name(span.text, "PERSON").casefold(), []).append(flag)
-    return {name for name, flags in seen.items() if 2 * sum(flags) >= len(flags)}
+    # "Nintendo Switch" beside the ORG "Nintendo": a product of an organization the text names
+    orgs = {normalize_name(span.text, "ORG").casefold() for span in doc.ents if span.label_ == "ORG"}
+    named_for_org = {name for name in seen if len(name.split()) > 1 and name.split()[0] in orgs}
+    return {name for name, flags in seen.items() if 2 * sum(flags) >= len(flags)} | named_for_org
 
 
 def _from_doc(doc) -> list[Entity]:

@@ -58,3 +58,9 @@ def test_the_x_is_not_a_person():
             "Browns said Garrett was sorry. NASA wants to land on the Moon by 2024. The Trump administration did not comment.")
     persons = _by_label(extract_entities(text), "PERSON")
     assert "Myles Garrett" in persons and not persons & {"Browns", "Steelers", "Moon"}
+
+
+def test_a_product_named_for_an_org_of_the_text_is_not_a_person():
+    text = "Nintendo makes games. The smaller, more portable Nintendo Switch gives up the dock. Nintendo Switch owners were happy."
+    entities = extract_entities(text)
+    assert "Nintendo Switch" not in _by_label(entities, "PERSON") and "Nintendo" in _by_label(entities, "ORG")
