@@ -7,15 +7,16 @@ articles carry each (label, name) pair:
 - names are grouped by their tail key (the casefolded last word: a surname, "trump"); a group
   is resolved whole, so the answer depends on the counts only, never on the order of runs;
 - a one-word PERSON name goes to the full name in its group that ends with it when that name is
-  unambiguous: the only one, or named in at least DOMINANCE times as many articles as the next
-  ("Trump" → "Donald Trump" beside a few "Ivanka Trump"); otherwise it stays itself;
+  in MIN_FULL_ARTICLES articles or more and unambiguous: the only one, or named in at least
+  DOMINANCE times as many articles as the next ("Trump" → "Donald Trump" beside a few "Ivanka
+  Trump"); otherwise it stays itself, or is a place when the gazetteer knows a country or state by that
+  name, or a city of exactly that name that other articles label a place;
 - two full names that differ are never merged ("Donald Trump Jr." stays apart); spellings that
   differ only in case are one name;
 - label sanity: a PERSON name that is a curated organization, that the same name carries as
   another label in at least as many articles (and two or more), that is cased like a brand
   ("SpaceX"), that ends a multi-word ORG of its group ("Steelers", "Pittsburgh Steelers"), or
-  that the geo gazetteer knows as a country, state or curated place (multi-word names: any city
-  too) is relabelled (a PERSON mostly written "the X" is dropped before, in entities.py);
+  that the geo gazetteer knows as a place is relabelled (a PERSON mostly written "the X" is dropped before, in entities.py);
 - places resolved by the gazetteer take its name ("U.S.", "America" → "United States").
 """
 
@@ -31,11 +32,12 @@ from tasks.enrich.entities import CURATED_ORGS
 from tasks.enrich.geo import resolve_place
 
 DOMINANCE = 3
+_STRONG_PLACES = ("country", "state", "curated")
+MIN_FULL_ARTICLES = 2  # a full name seen once is no evidence of who a surname means ("Khan" is not "Chaka Khan")
 CANONICAL_LABELS = ("PERSON", "ORG", "LOC")
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _PARTICLE = re.compile(r"^(?:al|el|ad|as|an|ash|at|az)-", re.IGNORECASE)
 _CURATED_ORGS = frozenset(o.casefold() for o in CURATED_ORGS)
-_STRONG_PLACES = ("country", "state", "curated")
 # one word with a capital after a lower-case letter, unless a surname prefix explains it (McDonald, DeSantis)
 _BRAND = re.compile(r"^(?!(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O')[A-Z])\S*[a-z][A-Z]\S*$")
 
@@ -111,7 +113,7 @@ def _resolve_group(rows: list[NameCount]) -> dict[tuple[str, str], Resolution]:
         key = r.name.casefold()
         label = labels.get(key, r.label) if r.label == "PERSON" else r.label
         if label == "PERSON" and len(key.split()) == 1:
-            target = _dominant([k for k in full if tail_key(k) == key], full)
+            target = _dominant([k for k in full if tail_key(k) == key and full[k] >= MIN_FULL_ARTICLES], full)
             if target:
                 out[(r.label, r.name)] = _person(target, spelling)
                 continue
@@ -122,7 +124,9 @@ def _resolve_group(rows: list[NameCount]) -> dict[tuple[str, str], Resolution]:
                 out[(r.label, r.name)] = Resolution(entity_id("ORG", canonical), "ORG", canonical)
                 continue
             place = resolve_place(r.name)
-            if place is not None and place.kind in _STRONG_PLACES:
+            # a country or state; or a city of that very name that other articles call a place ("Plymouth");
+            # cities alone would take surnames ("Jackson", "Warren")
+            if place is not None and (place.kind in _STRONG_PLACES or (place.name == r.name and by_label[key].get("LOC"))):
                 label = "LOC"
         if label == "PERSON":
             out[(r.label, r.name)] = _person(key, spelling)

@@ -32,8 +32,13 @@ TITLES = (
     "president", "prime minister", "minister", "chancellor", "king", "queen", "pope",
     "director", "spokesman", "spokeswoman", "spokesperson", "secretary", "senator", "governor",
     "mayor", "general", "chairman", "chief", "ceo", "leader", "premier", "ambassador",
-    "mr.", "mrs.", "ms.", "dr.", "sir",
+    "mr.", "mrs.", "ms.", "dr.", "sir", "mr", "mrs", "ms", "dr", "councillor", "rep.", "sen.", "gov.", "judge",
 )
+# name particles that may begin a person's name in lower case ("de Klerk", "van Gogh", "al-Assad")
+PARTICLES = frozenset({"de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "bin", "ibn", "al", "el", "ter", "ten"})
+_POSTNOMINALS = re.compile(r"(?:\s+(?:MP|MBE|OBE|CBE|KBE|DBE|KC|QC|MSP|MEP|PhD))+$")
+_SPACED_DASH = re.compile(r"\s[-–—]\s")
+_INNER_POSSESSIVE = re.compile(r"(?:'s|’s)\s")
 # a person is not "the X": a PERSON mostly after one of these is dropped (see _not_persons)
 DETERMINERS = frozenset({"the", "a", "an", "our", "their", "its", "this", "that", "these", "those", "every", "each"})
 ATTRIBUTIVE = frozenset({"administration", "campaign", "family", "government", "era", "presidency", "camp", "years",
@@ -138,8 +143,19 @@ def normalize_name(text: str, label: str) -> str:
     name = _POSSESSIVE.sub("", name).strip()
     name = _LEADING_THE.sub("", name)
     if label == "PERSON":
-        name = _TITLE_PREFIX.sub("", name)
-    return name.strip(" ,.;:") or " ".join(text.split())
+        # "Issam Abdallah - found", "Jeff Bezos's Blue Origin", "Luke Pollard MP", "magician Prospero"
+        name = _INNER_POSSESSIVE.split(_SPACED_DASH.split(name)[0])[0]
+        name = _POSTNOMINALS.sub("", _TITLE_PREFIX.sub("", name.strip(" ,.;:-–—")))
+        words = name.split()
+        while len(words) > 1 and words[0].islower() and words[0] not in PARTICLES:
+            words.pop(0)
+        name = " ".join(words)
+    return name.strip(" ,.;:-–—") or " ".join(text.split())
+
+
+def _name_like(name: str) -> bool:
+    """A person's name begins with a letter and has a capital ("gaunt", "🙂 Transformed" do not)."""
+    return name[:1].isalpha() and any(c.isupper() for c in name)
 
 
 def _entity_label(ner_label: str) -> str | None:
@@ -205,7 +221,7 @@ def _from_doc(doc) -> list[Entity]:
         text = span.text
         if "://" in text or "www." in text:
             continue  # a URL line the normalizer left in the body, not a name
-        if label == "PERSON" and normalize_name(text, label).casefold() in not_persons:
+        if label == "PERSON" and (normalize_name(text, label).casefold() in not_persons or not _name_like(normalize_name(text, label))):
             continue
         found.append(
             Entity(text, label, span.start_char, span.end_char, normalize_name(text, label), span.label_)

@@ -37,8 +37,10 @@ def test_short_name_goes_to_the_dominant_full_name_never_full_to_full():
 def test_ambiguous_short_name_stays_itself():
     got = resolve_names([NameCount("PERSON", "Anne Smith", 3), NameCount("PERSON", "John Smith", 2), NameCount("PERSON", "Smith", 4)])
     assert got[("PERSON", "Smith")].canonical_name == "Smith"
-    assert resolve_names([NameCount("PERSON", "Bashar al-Assad", 1), NameCount("PERSON", "Assad", 3)])[("PERSON", "Assad")].canonical_name \
+    assert resolve_names([NameCount("PERSON", "Bashar al-Assad", 2), NameCount("PERSON", "Assad", 3)])[("PERSON", "Assad")].canonical_name \
         == "Bashar al-Assad"
+    # one article with a full name is no evidence: "Khan" stays itself beside one "Chaka Khan"
+    assert resolve_names([NameCount("PERSON", "Chaka Khan", 1), NameCount("PERSON", "Khan", 1)])[("PERSON", "Khan")].canonical_name == "Khan"
 
 
 def test_label_sanity():
@@ -46,6 +48,8 @@ def test_label_sanity():
         NameCount("PERSON", "Steelers", 2), NameCount("ORG", "Steelers", 3),  # an ORG elsewhere, as often
         NameCount("PERSON", "Twitter", 1),  # a curated organization
         NameCount("PERSON", "Ukraine", 1), NameCount("LOC", "Ukraine", 9),  # a country
+        NameCount("PERSON", "Kalamazoo", 1), NameCount("LOC", "Kalamazoo", 1),  # a city, a place elsewhere
+        NameCount("PERSON", "Warren", 2),  # a city too, but never a place here: a surname
         NameCount("PERSON", "U.S.", 1), NameCount("LOC", "America", 2),
         NameCount("PERSON", "Alexei Navalny", 4), NameCount("ORG", "Alexei Navalny", 1),  # once as ORG is not enough
         NameCount("PERSON", "SpaceX", 4), NameCount("ORG", "SpaceX", 1), NameCount("PERSON", "DeSantis", 1),  # casing
@@ -58,6 +62,7 @@ def test_label_sanity():
     assert got[("PERSON", "Alexei Navalny")].entity_label == "PERSON"
     assert got[("PERSON", "SpaceX")] == got[("ORG", "SpaceX")] and got[("PERSON", "DeSantis")].entity_label == "PERSON"
     assert got[("PERSON", "Browns")] == got[("ORG", "Cleveland Browns")]
+    assert got[("PERSON", "Kalamazoo")].entity_label == "LOC" and got[("PERSON", "Warren")].entity_label == "PERSON"
 
 
 def test_runs_in_any_order_end_in_the_same_names():
@@ -65,7 +70,7 @@ def test_runs_in_any_order_end_in_the_same_names():
     runs = [
         {("PERSON", "Trump"): 3, ("PERSON", "Assad"): 1},
         {("PERSON", "Donald Trump"): 3, ("ORG", "Steelers"): 2},
-        {("PERSON", "Ivanka Trump"): 1, ("PERSON", "Steelers"): 1, ("PERSON", "Bashar al-Assad"): 1},
+        {("PERSON", "Ivanka Trump"): 1, ("PERSON", "Steelers"): 1, ("PERSON", "Bashar al-Assad"): 2},
     ]
     finals = []
     for order in itertools.permutations(range(3)):

@@ -25,6 +25,13 @@ def test_normalize_name():
     assert normalize_name("the Carnegie Moscow Center", "ORG") == "Carnegie Moscow Center"
     assert normalize_name("Putin's", "PERSON") == "Putin"
     assert normalize_name("President  Vladimir\nPutin", "PERSON") == "Vladimir Putin"
+    assert normalize_name("Ms Persson", "PERSON") == "Persson"
+    assert normalize_name("Councillor Afrasiab Anwar MBE", "PERSON") == "Afrasiab Anwar"
+    assert normalize_name("Jeff Bezos’s Blue Origin", "PERSON") == "Jeff Bezos"
+    assert normalize_name("Issam Abdallah - found", "PERSON") == "Issam Abdallah"
+    assert normalize_name("magician Prospero", "PERSON") == "Prospero"
+    assert normalize_name("Kim Kardashian -", "PERSON") == "Kim Kardashian"
+    assert normalize_name("de Klerk", "PERSON") == "de Klerk"
 
 
 def test_resolve_aliases_relabels_surname():
