@@ -34,6 +34,7 @@ class ParsedArticle:
     authors: tuple[str, ...] = ()
     published_at: datetime | None = None  # in the publisher's zone when the source names one, else naive or UTC
     published_raw: str | None = None  # the date text published_at was read from, as written
+    published_day: str | None = None  # the publisher's day when the page tells only that (a UTC time, a URL date)
     language: str | None = None  # declared language, if the document declares one
     canonical_url: str | None = None
     site_name: str | None = None

@@ -61,7 +61,7 @@ def decode_html(raw: bytes) -> str:
 
 def publisher_time(article: ParsedArticle) -> str | None:
     """The article's date as the publisher wrote it (what `articles.published_local` holds)."""
-    return written_date(article.published_raw, article.published_at)[0]
+    return written_date(article.published_raw, article.published_at, article.published_day)[0]
 
 
 def _run_newsflow(html: str, url: str | None) -> dict:

@@ -125,21 +125,29 @@ _NAMES_UTC = re.compile(r"\dZ\b|[+-]00'?:?00\b|\b(?:UTC|GMT)\b", re.I)
 _HAS_TIME = re.compile(r"\d:\d\d|T\d\d|^D:\d{10}")
 
 
-def written_date(raw: str | None, value: datetime | None) -> tuple[str | None, int | None]:
+def has_time(raw: str) -> bool:
+    """Whether a date text gives a time of day, not only the day."""
+    return bool(_HAS_TIME.search(raw.strip()))
+
+
+def written_date(raw: str | None, value: datetime | None, local_day: str | None = None) -> tuple[str | None, int | None]:
     """(published_local, published_offset_minutes): a date as the publisher wrote it.
 
     The wall time in ISO 8601 with its UTC offset when the source named one ("2017-12-11T10:05:00+03:00",
     offset 180), without an offset when it named none ("2017-12-11T10:05:00", None), and a bare
-    day when it gave no time ("2017-12-11"). `value` is what a parser read from `raw`: naive or in
+    day when it gave no time ("2017-12-11"), or `local_day` when the page tells only the publisher's
+    day of a time written in UTC (tasks/normalize/html_dates.py). `value` is what a parser read from `raw`: naive or in
     UTC when no zone was named (UTC counts as named only when `raw` says so), else in the
     publisher's zone (also one borrowed from another date of the same page).
     """
     if value is None:
         return None, None
+    if local_day is not None:
+        return local_day, None
     offset = value.utcoffset()
     zoned = offset is not None and (offset != timedelta(0) or raw is None or bool(_NAMES_UTC.search(raw)))
     wall = value.replace(tzinfo=None)
-    if raw is not None and wall.time() == time(0) and not _HAS_TIME.search(raw.strip()):
+    if raw is not None and wall.time() == time(0) and not has_time(raw):
         return wall.date().isoformat(), None
     if not zoned:
         return wall.isoformat(), None

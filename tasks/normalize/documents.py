@@ -205,7 +205,7 @@ def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = Tru
 def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> dict:
     canonical = normalize_url(item.canonical_url)
     published = item.published_at
-    local, offset = written_date(item.published_raw, published)
+    local, offset = written_date(item.published_raw, published, item.published_day)
     body = strip_leading_title(item.body, item.title)
     return {
         "article_id": art_id,

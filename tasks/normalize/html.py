@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-import htmldate
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from tasks.normalize.html_body import extract_body, related_links
+from tasks.normalize.html_dates import find_published
 from tasks.normalize.html_fields import (
-    choose_published,
     is_site_name,
     looks_like_person,
     language_code,
@@ -42,21 +41,6 @@ _MACRO = {"nb": "no", "nn": "no"}
 MAX_HTML_CHARS = 20_000_000
 MIN_BODY_CHARS = 40
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
-_PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "published_time",
-    "publishdate",
-    "publish-date",
-    "pubdate",
-    "parsely-pub-date",
-    "sailthru.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "dc.date",
-    "date",
-)
 
 
 def parse_html(text: str, uri: str | None = None) -> ParsedArticle:
@@ -95,7 +79,8 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     body = main.text
     # a byline or date line at the top of the text counts only when the page's markup has none
     authors = _authors(tree, meta, article_ld, site_names) or main.authors
-    published_at, published_raw = _published(tree, meta, article_ld, uri, main) or (None, None)
+    text_date = (main.published_at, main.published_raw) if main.published_at is not None else None
+    published_at, published_raw, published_day = find_published(tree, meta, article_ld, canonical_url or uri, text_date, text) or (None, None, None)
     declared_language = _declared_language(tree, meta, article_ld)
     links = related_links(tree, canonical_url or uri)
     if len(body) < MIN_BODY_CHARS:
@@ -110,6 +95,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
         authors=tuple(authors),
         published_at=published_at,
         published_raw=published_raw,
+        published_day=published_day,
         language=language,
         canonical_url=canonical_url,
         site_name=site_name,
@@ -196,21 +182,6 @@ def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
             if names:
                 return names
     return []
-
-
-def _published(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, uri: str | None, main) -> tuple | None:
-    """(published_at, the text it was read from): page metadata, else a date line of the text, else htmldate."""
-    candidates = [article_ld.get("datePublished"), article_ld.get("dateCreated")]
-    candidates += [first_meta(meta, key) for key in _PUBLISHED_META]
-    candidates += tree.xpath('//time[@itemprop="datePublished" or @pubdate]/@datetime | //time/@datetime')[:3]
-    fallbacks = [article_ld.get("dateModified"), first_meta(meta, "article:modified_time", "og:updated_time")]
-    chosen = choose_published([c if isinstance(c, str) else None for c in candidates], fallbacks)
-    if chosen is not None:
-        return chosen
-    if main.published_at is not None:
-        return main.published_at, main.published_raw
-    found = htmldate.find_date(tree, url=uri, original_date=True, extensive_search=True)
-    return choose_published([found], fallbacks) if found else None
 
 
 def _language(declared: str | None, body: str) -> tuple[str, str]:
