@@ -51,6 +51,8 @@ def run(
     workers: Annotated[int, typer.Option(help="Worker processes of the local Dask cluster.")] = 2,
     batch_rows: Annotated[Optional[int], typer.Option(help="Documents per normalize/enrich task (default with Dask: 1000).")] = None,
     storage_option: Annotated[Optional[list[str]], typer.Option("--storage-option", help="KEY=VALUE option for an s3:// warehouse, e.g. AWS_ENDPOINT_URL=http://127.0.0.1:9000 (repeatable; credentials go in AWS_* variables).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display: one line per stage on stderr (as when stderr is not a terminal).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Prefect's own log lines (flow and task runs) on stderr too.")] = False,
 ) -> None:
     """Run the news-pipeline flow over sources, URLs, files or folders and print a summary.
 
@@ -60,6 +62,12 @@ def run(
     path looks like one: /feed, .rss, .atom, feed.xml); --kind overrides the guess.
     Private addresses are refused unless NEWSFLOW_ALLOW_PRIVATE_NETWORKS=1 or the source allows them.
     With no arguments: the enabled sources of newsflow.toml (or --config), else the seed documents.
+
+    Progress goes to stderr: at a terminal a display per stage (counts, rate, time left); piped
+    or with --quiet one line per stage. stdout carries the summary only.
+
+    Ctrl-C (or SIGTERM) stops the run within about a second and says whether its load was
+    committed (a run is one transaction: nothing of it, or all of it); a second Ctrl-C ends at once.
 
     Exit codes: 0 the run completed (rejected inputs are data, see the rejects table); 1 a source
     itself could not be read (feed unreachable, folder missing); 2 usage or config error (nothing
@@ -76,9 +84,11 @@ def run(
     """
     import os
 
-    from flows.cli_checks import check_run, default_targets, finish_run, run_guard, source_was_read
+    from flows.cli_checks import check_run, default_targets, finish_run, source_was_read
     from flows.executors import DEFAULT_DASK_BATCH_ROWS, dask_task_runner
+    from flows.interrupts import RunSession
     from flows.pipeline import news_pipeline
+    from flows.run_display import start_prefect, watch_run
     from flows.targets import TargetError, plan_runs
     from warehouse.storage import parse_storage_options
     from tasks.sources.netguard import private_networks_allowed
@@ -102,15 +112,17 @@ def run(
     check_run(plans, root, cfg)  # exit 2 before Prefect starts: missing paths, empty folders, not a warehouse
     allow_private = private_networks_allowed(os.environ)
     unreadable = []
-    for number, plan in enumerate(plans, 1):
-        step = f" ({number}/{len(plans)})" if len(plans) > 1 else ""
-        with stderr.status(f"running news-pipeline over {plan.label}{step} ..."), run_guard():  # stdout: data only
-            summary = pipeline(warehouse=root, allow_private_networks=allow_private, storage_options=options or None,
-                               batch_rows=batch_rows, **plan.flow_kwargs())
-        _print_summary(summary, root, fmt)
-        _print_run_link(root, summary["load_id"])
-        if not source_was_read(plan, summary, root):  # rejected items are data; an unread source is not
-            unreadable.append(plan.label)
+    with RunSession(root) as session:  # Ctrl-C, SIGTERM: flows/interrupts.py
+        start_prefect(session, live=stderr.is_terminal and not quiet, verbose=verbose)
+        for number, plan in enumerate(plans, 1):
+            step = f" ({number}/{len(plans)})" if len(plans) > 1 else ""
+            with watch_run(session, f"{plan.label}{step}", plan.paths if plan.source_config is None else None, quiet):
+                summary = pipeline(warehouse=root, allow_private_networks=allow_private, storage_options=options or None,
+                                   batch_rows=batch_rows, **plan.flow_kwargs())
+            _print_summary(summary, root, fmt)
+            _print_run_link(root, summary["load_id"])
+            if not source_was_read(plan, summary, root):  # rejected items are data; an unread source is not
+                unreadable.append(plan.label)
     finish_run(unreadable, len(plans))  # the exit-code rule: flows/cli_checks.py
 
 

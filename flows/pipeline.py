@@ -16,6 +16,7 @@ from prefect.runtime import flow_run
 
 from flows.config import SourceConfig
 from flows.fanout import enrich_batches, normalize_batches
+from tasks import progress
 from tasks.dedup.batch import dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.entity_stage import entity_names_batch
@@ -73,6 +74,7 @@ def news_pipeline(
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     load_id = new_load_id(started)
+    progress.load_started(load_id)  # what `newsflow run` names if interrupted after the commit
     wh = open_warehouse(warehouse, storage_options, catalog)
     fetch_log: list[dict] = []
     skipped: dict[str, int] = {}

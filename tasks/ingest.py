@@ -9,6 +9,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks import progress
 from tasks.records import RawDocument, Reject
 from tasks.sources.files import iter_files
 from warehouse.schemas import DOCUMENTS, REJECTS, SIGHTINGS
@@ -102,6 +103,8 @@ def read_paths(paths: list[str], source: str = "files") -> tuple[list[RawDocumen
     rejects: list[Reject] = []
     for item in iter_files(paths, source=source):
         (rejects if isinstance(item, Reject) else docs).append(item)
+        progress.advance("ingest", 1, 0 if isinstance(item, Reject) else len(item.content))
+        progress.check_stop()
     return docs, rejects
 
 

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
+from tasks import progress
 from tasks.enrich.embeddings import DIM, MAX_WINDOWS, embed_texts
 from tasks.enrich.entities import extract_entities_batch
 from tasks.enrich.geo import resolve_place
@@ -95,6 +96,7 @@ class _EmbedQueue:
         """Embed chunks until none is left; the wall and CPU seconds this thread spent."""
         wall, cpu = time.perf_counter(), time.thread_time()
         while True:
+            progress.check_stop()  # a run asked to stop embeds no more chunks
             with self._lock:
                 start = next(self._starts, None)
             if start is None:

@@ -7,8 +7,14 @@ import pyarrow.compute as pc
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks import progress
 from tasks.enrich.batch import TABLES, enrich_articles
 from warehouse import schemas
+
+# Articles enriched per call: progress moves and a stop request is seen at every chunk. Rows do
+# not depend on the articles enriched with them; 64 keeps the two cores' overlap (embedding
+# beside NER) and costs one short idle tail (a few embeddings) per chunk.
+CHUNK = 64
 
 
 def enrich_new_articles(
@@ -24,6 +30,7 @@ def enrich_new_articles(
     (stored_rows, per table) are copied instead of computed again. Among new articles with one
     body, the smallest article_id is enriched and the others get copies.
     """
+    progress.add_total("enrich", articles.num_rows)
     if articles.num_rows == 0:
         return {**{name: schemas.empty(schemas.TABLES[name]) for name in TABLES}, "_failed": {}}
     ids = articles.column("article_id").to_pylist()
@@ -39,7 +46,7 @@ def enrich_new_articles(
             first_by_hash[body_hash] = article_id
     computed_ids = set(first_by_hash.values())
     to_enrich = articles.filter(pc.is_in(articles.column("article_id"), pa.array(sorted(computed_ids), pa.string())))
-    computed, failed = _enrich_guarded(to_enrich, load_id)
+    computed, failed = _enrich_chunks(to_enrich, load_id, articles.num_rows - to_enrich.num_rows)
     source_of = {a: s for a, s in source_of.items() if s not in failed}
     out = {}
     for name in TABLES:
@@ -47,6 +54,22 @@ def enrich_new_articles(
         out[name] = pa.concat_tables([computed[name], *_copies(pool, source_of, load_id, schemas.TABLES[name])])
     out["_failed"] = failed
     return out
+
+
+def _enrich_chunks(articles: pa.Table, load_id: str, copies: int) -> tuple[dict[str, pa.Table], dict[str, str]]:
+    """_enrich_guarded over CHUNK articles at a time; `copies`: articles that take others' rows."""
+    progress.advance("enrich", copies)
+    parts, failed = [], {}
+    for start in range(0, articles.num_rows, CHUNK):
+        progress.check_stop()
+        chunk = articles.slice(start, CHUNK)
+        tables, chunk_failed = _enrich_guarded(chunk, load_id)
+        parts.append(tables)
+        failed.update(chunk_failed)
+        progress.advance("enrich", chunk.num_rows)
+    if len(parts) == 1:
+        return parts[0], failed
+    return {name: pa.concat_tables([schemas.empty(schemas.TABLES[name])] + [p[name] for p in parts]) for name in TABLES}, failed
 
 
 def _enrich_guarded(articles: pa.Table, load_id: str) -> tuple[dict[str, pa.Table], dict[str, str]]:

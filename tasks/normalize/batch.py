@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks import progress
 from tasks.arrow_slices import compact_slice
 from tasks.normalize.documents import NormalizeResult, normalize_serial
 
@@ -42,6 +44,7 @@ def normalize_documents(documents: pa.Table, load_id: str, workers: int | None =
     NormalizeResult.fingerprints).
     """
     workers = default_workers() if workers is None else workers
+    progress.add_total("normalize", documents.num_rows)
     if workers <= 1 or documents.num_rows < PARALLEL_MIN or multiprocessing.current_process().daemon:
         return normalize_serial(documents, load_id, fingerprints)
     # The workers leave the few languages fastText is unsure of to this process: py3langid's model
@@ -52,16 +55,38 @@ def normalize_documents(documents: pa.Table, load_id: str, workers: int | None =
 
 def _parallel(documents: pa.Table, load_id: str, workers: int, fingerprints: bool) -> Iterator[NormalizeResult]:
     """normalize_serial of each CHUNK of documents in worker processes, yielded in order, with at
-    most two chunks per worker in flight (bounded memory on a batch of any size)."""
+    most two chunks per worker in flight (bounded memory on a batch of any size).
+
+    The workers ignore Ctrl-C (the terminal sends it to them too): this process asks them to
+    stop, by not waiting for the chunks under way when the run is asked to stop."""
     # spawn, not fork: deltalake's Rust runtime (loaded in the flow's process) does not survive fork
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts)
+    stopped = False
+    try:
         pending: deque = deque()
         for start in range(0, documents.num_rows, CHUNK):
-            pending.append(pool.submit(normalize_serial, compact_slice(documents, start, CHUNK), load_id, fingerprints, False))
+            chunk = compact_slice(documents, start, CHUNK)
+            pending.append((pool.submit(normalize_serial, chunk, load_id, fingerprints, False), chunk.num_rows))
             if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+                yield _chunk_done(*pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield _chunk_done(*pending.popleft())
+    except BaseException:
+        stopped = True
+        raise
+    finally:
+        pool.shutdown(wait=not stopped, cancel_futures=True)
+
+
+def _chunk_done(future, documents: int) -> NormalizeResult:
+    part = future.result()
+    progress.advance("normalize", documents)
+    progress.check_stop()
+    return part
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 normalize_task = task(name="normalize", cache_policy=NO_CACHE)(normalize_documents)

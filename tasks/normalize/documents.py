@@ -21,6 +21,7 @@ from tasks.normalize.feeditem import is_feed_item, parse_feed_item
 from tasks.normalize.ninjs import is_ninjs, parse_ninjs
 from tasks.normalize.plaintext import parse_plaintext
 from tasks.normalize.urls import domain_of, normalize_url
+from tasks import progress
 from tasks.records import Link, ParsedArticle, Reject, RejectError
 from tasks.enrich.language import detect_languages
 from warehouse.schemas import ARTICLES, LINKS
@@ -167,6 +168,8 @@ def normalize_serial(documents: pa.Table, load_id: str, fingerprints: bool = Tru
     rejects: list[Reject] = []
     columns = ["document_id", "source", "uri", "content", "fetched_at"]
     for doc in documents.select(columns).to_pylist():
+        progress.check_stop()
+        progress.advance("normalize")
         uri = doc["uri"]
         try:
             parsed = parse_document(doc["content"], uri)

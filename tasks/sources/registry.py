@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from tasks import progress
 from tasks.records import RawDocument, Reject
 from tasks.sources.base import Item, SourceIterator
 from tasks.sources.feed import iter_feed
@@ -30,4 +31,6 @@ def split_items(items: Iterable[Item]) -> tuple[list[RawDocument], list[Reject]]
     rejects: list[Reject] = []
     for item in items:
         (docs if isinstance(item, RawDocument) else rejects).append(item)  # type: ignore[arg-type]
+        progress.advance("ingest", 1, len(item.content) if isinstance(item, RawDocument) else 0)
+        progress.check_stop()  # between fetches: a run asked to stop does not fetch the next page
     return docs, rejects
