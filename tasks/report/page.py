@@ -13,6 +13,8 @@ from functools import lru_cache
 import duckdb
 
 from tasks.report.charts import Section, build_sections
+from tasks.report.drilldown import SCRIPT as DRILLDOWN_SCRIPT
+from tasks.report.drilldown import story_drilldown
 from tasks.report.queries import report_data, report_totals
 
 STYLE = """
@@ -25,7 +27,11 @@ section { margin: 2.2rem 0; } section p { color: #555; margin: .2rem 0 .8rem; }
 .empty { color: #999; font-style: italic; }
 table { border-collapse: collapse; margin-top: .8rem; font-size: 13px; }
 td, th { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: left; vertical-align: top; }
-code { font-size: 12px; }
+code { font-size: 12px; } .nw { white-space: nowrap; } .scroll { overflow-x: auto; }
+.chart, .timeline { width: 100%; }
+.stories { margin-top: 1rem; } details.story { border-bottom: 1px solid #e3e3e3; padding: .35rem 0; }
+details.story summary { cursor: pointer; } details.story .counts { color: #666; font-size: 13px; white-space: nowrap; }
+details.story time { color: #666; font-size: 13px; margin: 0 .4rem; } details.story .meta { font-size: 13px; }
 """
 
 
@@ -35,10 +41,12 @@ def render_report(con: duckdb.DuckDBPyConnection, since: str | None = None, titl
     data = report_data(con, since)
     totals = report_totals(con, since)
     return render_html(build_sections(data), totals, data.get("largest_stories", []), title=title,
-                       subtitle=_subtitle(source_label, since, now or datetime.now(timezone.utc)))
+                       subtitle=_subtitle(source_label, since, now or datetime.now(timezone.utc)),
+                       members=data.get("story_members", []))
 
 
-def render_html(sections: list[Section], totals: dict[str, int], stories: list[dict], title: str, subtitle: str) -> str:
+def render_html(sections: list[Section], totals: dict[str, int], stories: list[dict], title: str, subtitle: str,
+                members: list[dict] | None = None) -> str:
     """Assemble the page; each spec sits in a JSON script tag (`spec-KEY`) that vega-embed renders."""
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -56,7 +64,7 @@ def render_html(sections: list[Section], totals: dict[str, int], stories: list[d
             parts.append(f'<div class="chart" id="chart-{section.key}"></div>')
             parts.append(f'<script type="application/json" id="spec-{section.key}">{_script_safe(json.dumps(section.spec))}</script>')
         if section.key == "largest_stories" and stories:
-            parts.append(_stories_table(stories))
+            parts.append(story_drilldown(stories, members or []))
         parts.append("</section>")
     parts += [
         "<script>",
@@ -66,6 +74,7 @@ def render_html(sections: list[Section], totals: dict[str, int], stories: list[d
         "    document.getElementById('chart-' + key).textContent = 'chart failed: ' + err;",
         "  });",
         "});",
+        _script_safe(DRILLDOWN_SCRIPT),
         "</script>",
         "</body>", "</html>",
     ]
@@ -87,16 +96,6 @@ def embedded_specs(page: str) -> dict[str, dict]:
 
     found = re.findall(r'<script type="application/json" id="spec-([\w-]+)">(.*?)</script>', page, flags=re.S)
     return {key: json.loads(text) for key, text in found}
-
-
-def _stories_table(stories: list[dict]) -> str:
-    rows = "".join(
-        f"<tr><td>{s['copies']}</td><td>{s['sources']}</td><td>{html.escape(str(s.get('published') or ''))}</td>"
-        f"<td>{html.escape(s.get('title') or '')}</td><td><code>{html.escape(s['story_id'])}</code></td></tr>"
-        for s in stories
-    )
-    return ("<table><thead><tr><th>copies</th><th>sources</th><th>published</th><th>title</th>"
-            f"<th>story_id (<code>newsflow show ID</code>)</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _subtitle(source_label: str, since: str | None, now: datetime) -> str:

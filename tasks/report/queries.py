@@ -18,6 +18,7 @@ REPORT_QUERIES: dict[str, tuple[str, dict[str, str]]] = {
     "top_organizations": ("top_entities", {"labels": "ORG", "limit": "15"}),
     "places": ("places", {"limit": "300"}),
     "tone": ("tone_by_day", {}),
+    "story_members": ("story_members", {"limit": "15"}),  # the largest stories' drill-down
 }
 EPOCH = "1970-01-01"
 

@@ -23,7 +23,7 @@ def test_report_writes_a_page(cli, tmp_path):
     result = cli("report", "--since", "2017-12-02", "--out", str(out))
     assert result.exit_code == 0, result.output
     specs = embedded_specs(out.read_text())
-    assert min(r["day"] for r in specs["articles_per_day"]["data"]["values"]) == "2017-12-02"
+    assert min(r["bucket"] for r in specs["articles_per_day"]["data"]["values"]) == "2017-12-02"
     assert "report written to" in result.stderr
 
 

@@ -70,13 +70,14 @@ def test_queries_over_the_corpus(news_warehouse):
     assert len(persons) == 3 and all(r["label"] == "PERSON" for r in persons)
     rates = {r["source"]: r for r in get_query("duplicate_rate_by_source").records(con)}
     assert set(rates) == {"files", "wire-a", "wire-b"}
-    assert sum(r["duplicates"] for r in rates.values()) == 7  # 5 exact + 1 abridged copies, 1 seed copy
+    assert sum(r["duplicates"] for r in rates.values()) == 8  # 6 exact + 1 abridged copies, 1 seed copy
     assert get_query("rejects_by_reason").records(con) == []
     assert get_query("stories_by_copies").records(con, {"limit": "1"})[0]["copies"] == 2
 
 
 def test_a_surname_in_a_later_run_counts_for_the_full_name(news_warehouse):
-    """wire-a's run stores "Donald Trump"; wire-b's story says only "Trump": one entity, two stories."""
+    """wire-a's run stores "Donald Trump" (wire-b copies it: two articles); wire-b's own story says
+    only "Trump": one entity, two stories."""
     con = connect(Warehouse(news_warehouse[0]))
     persons = {r["name"]: r for r in get_query("top_entities").records(con, {"labels": "PERSON", "limit": "100"})}
     assert "Trump" not in persons and persons["Donald Trump"]["stories"] == 2

@@ -1,7 +1,7 @@
 """A small generated news corpus for the report: three sources over ten days, copies between them.
 
-wire-a publishes nine stories (JSONL records); wire-b republishes five of them word for word, an
-abridged sixth and one of its own that names "Donald Trump" as "Trump" only; the seeds come in
+wire-a publishes nine stories (JSONL records); wire-b republishes six of them word for word, an
+abridged seventh and one of its own that names "Donald Trump" as "Trump" only; the seeds come in
 as source `files`. Each story names a person, an organization and a place spaCy's small model knows, quotes the person, and has a mood, so
 entities, places, quotes and tone all have data. Filler sentences come from a seeded word list,
 so different stories share no shingles and never merge.
@@ -38,7 +38,7 @@ STORIES = [
     ("Justin Trudeau", "United Nations", "Ottawa", "bad", "Canada will not stay silent about these abuses"),
     ("Donald Trump", "World Bank", "Washington", "good", "We will make a great deal for the American people"),
 ]
-COPIED = (0, 1, 2, 3, 4)  # wire-b copies these word for word
+COPIED = (0, 1, 2, 3, 4, 8)  # wire-b copies these word for word
 ABRIDGED = 5  # and this one cut to its first paragraphs (a near copy)
 
 

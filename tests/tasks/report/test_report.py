@@ -48,7 +48,7 @@ def test_every_chart_has_data(page):
 
 def test_charts_show_the_corpus(page):
     specs = embedded_specs(page[1])
-    days = {r["day"] for r in _values(specs["articles_per_day"])}
+    days = {r["bucket"] for r in _values(specs["articles_per_day"])}  # ten days: daily buckets
     assert {f"2017-12-{d:02d}" for d in range(1, 9)} | {"2017-12-11"} <= days
     assert {r["source"] for r in _values(specs["articles_per_day"])} == {"files", "wire-a", "wire-b"}
     assert any(r["duplicates"] > 0 for r in _values(specs["duplicate_rate"]))
@@ -75,7 +75,8 @@ def test_page_is_self_contained(page):
     markup = re.sub(r"(<script\b[^>]*>).*?(</script>)", r"\1\2", html, flags=re.S | re.I)  # tags, not script text
     assert not re.findall(r"<(?:script|link|img|iframe|object|embed)\b[^>]*\b(?:src|href|data)\s*=", markup, flags=re.I)
     assert not re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?https?:", html, flags=re.I)
-    assert markup.count("<script") == 1 + len(embedded_specs(html)) + 1  # the bundle, the specs, the embed call
+    stories = html.count('class="timeline-spec"')  # one timeline per largest story, drawn when opened
+    assert stories >= 2 and markup.count("<script") == 1 + len(embedded_specs(html)) + stories + 1  # bundle, specs, timelines, embed call
     assert "vegaEmbed" in html and len(html) > 500_000  # the vega bundle is inlined
 
 
@@ -99,7 +100,9 @@ def test_chromium_draws_every_chart(page, tmp_path):
     for key in SECTIONS:
         chart = re.search(rf'<div class="chart[^"]*" id="chart-{key}"[^>]*>(.*?)</section>', dom, flags=re.S)
         assert chart and "<svg" in chart.group(1) and 'class="mark-' in chart.group(1), f"chart {key} was not drawn"
+    story = re.search(r'<details class="story"[^>]*\bopen\b[^>]*>(.*?)</details>', dom, flags=re.S)  # the first story, open
+    assert story and re.search(r'<div class="timeline[ "][^>]*>\s*<svg', story.group(1), flags=re.S), "the timeline was not drawn"
     png = tmp_path / "newsflow-report.png"
-    width, height = screenshot(path.as_uri(), png, tmp_path / "profile-png", size="1200,3400")
-    assert (width, height) == (1200, 3400) and png.stat().st_size > 100_000
+    width, height = screenshot(path.as_uri(), png, tmp_path / "profile-png", size="800,4000")  # the narrow width
+    assert (width, height) == (800, 4000) and png.stat().st_size > 100_000
     print(f"report screenshot: {keep(png)}")
