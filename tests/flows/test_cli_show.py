@@ -28,33 +28,47 @@ from tests.tasks.normalize.renderings import (
     render_pdf,
     seed_story,
 )
-from warehouse.lake import Warehouse
+from warehouse.lake import Warehouse, close_instances
+from warehouse.lookups import load_dedup_context
 from warehouse.publish import publish_tables
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TITLE = "Putin Orders Russian Military to Withdraw During Surprise Syria Visit"
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
+def _files() -> dict[str, bytes]:
     story = seed_story()
-    files = {
+    return {
         "seed.pdf": render_pdf(story), "seed.docx": render_docx(story), "briefing.eml": render_eml([story, other_story()]),
         "seed.xml": render_newsml(story), "seed.json": render_ninjs(story),
         **{path.name: path.read_bytes() for path in sorted(SEEDS.glob("*.txt"))},
     }
-    raws = [RawDocument(source="drop", uri=uri, content=content, fetched_at=NOW) for uri, content in files.items()]
-    raws.append(RawDocument(source="mirror", uri="again/seed.json", content=files["seed.json"], fetched_at=NOW))  # same bytes elsewhere
+
+
+def _publish(root, raws: list[RawDocument]):
+    """What a run writes (no enrichment): documents, sightings, articles, links, fingerprints, stories."""
     normalized = normalize_serial(documents_table(raws, "L"), "L")
     assert not normalized.rejects
     fps = normalized.fingerprints
-    dedup = dedup_articles(normalized.articles, fps, StoredContext(candidates=fps.schema.empty_table()), NOW, "L")
-    root = tmp_path_factory.mktemp("show") / "wh"
-    with Warehouse(root).writing(upkeep=False) as con:
+    wh = Warehouse(root)
+    with wh.reading(for_run=True) as con:
+        stored = load_dedup_context(con, fps)
+    dedup = dedup_articles(normalized.articles, fps, stored, NOW, "L")
+    with wh.writing(upkeep=False) as con:
         publish_tables(con, {
             "documents": documents_table(raws, "L"), "sightings": sightings_table(raws, "L"), "articles": normalized.articles,
             "links": normalized.links, "fingerprints": fps, "story_members": dedup.members, "stories": dedup.stories,
         })
+    return normalized
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    files = _files()
+    raws = [RawDocument(source="drop", uri=uri, content=content, fetched_at=NOW) for uri, content in files.items()]
+    raws.append(RawDocument(source="mirror", uri="again/seed.json", content=files["seed.json"], fetched_at=NOW))  # same bytes elsewhere
+    root = tmp_path_factory.mktemp("show") / "wh"
+    normalized = _publish(root, raws)
     articles = {row["uri"]: row for row in normalized.articles.select(["article_id", "uri", "format", "title"]).to_pylist()}
     return root, articles
 
@@ -101,3 +115,38 @@ def test_show_diff_prints_what_each_member_adds_or_lacks(warehouse):
     changes = {d["article_id"]: d["changes"] for d in doc["diff"]}
     assert len(changes) == 6 and changes[articles["seed.pdf"]["article_id"]] == []
     assert changes[docx][0] == {"kind": "adds", "text": "Reactions", "position": 6}
+
+
+def test_a_warehouse_from_before_the_new_columns_gets_them(tmp_path):
+    import duckdb
+
+    root = tmp_path / "wh"
+    seeds = {path.name: path.read_bytes() for path in sorted(SEEDS.glob("*.txt"))}
+    _publish(root, [RawDocument(source="drop", uri=uri, content=content, fetched_at=NOW) for uri, content in seeds.items()])
+    con = duckdb.connect()  # as if written by an older newsflow: none of the new columns, no sightings
+    for name in ("sqlite", "ducklake"):
+        con.execute(f"LOAD {name}")
+    con.execute(Warehouse(root).attach_sql())
+    con.execute("BEGIN")  # one catalog snapshot for the lot
+    for table, columns in (("articles", ("published_local", "published_offset_minutes", "published_raw")),
+                           ("stories", ("published_local", "published_offset_minutes", "published_raw", "title_from", "date_from", "url_from"))):
+        for column in columns:
+            con.execute(f'ALTER TABLE lake.{table} DROP COLUMN "{column}"')
+    con.execute("DROP TABLE lake.sightings")
+    con.execute("COMMIT")
+    con.close()
+    close_instances()
+    with Warehouse(root).reading() as con:
+        (story_id,) = con.execute("SELECT story_id FROM stories").fetchone()
+    old = json.loads(_show(root, story_id, "--diff", "--format", "json"))  # read-only: shows what there is
+    assert "title_from" not in old and old["sightings"] == [] and len(old["diff"]) == 1
+    close_instances()
+    story = seed_story()  # the next run's writer adds the columns; stored members (no local dates) merge with new ones
+    _publish(root, [RawDocument(source="drop", uri="seed.xml", content=render_newsml(story), fetched_at=NOW),
+                    RawDocument(source="drop", uri="seed.json", content=render_ninjs(story), fetched_at=NOW)])
+    close_instances()
+    doc = json.loads(_show(root, story_id, "--format", "json"))
+    assert doc["article_count"] == 4 and doc["title_from"] == doc["canonical_article_id"]
+    # the date is still the stored seed's, read before local dates were kept (`reprocess --stage normalize` fills them)
+    assert doc["date_from"] == doc["canonical_article_id"] and doc["published_local"] is None
+    assert {m["format"] for m in doc["members"]} == {"markdown", "plaintext", "newsml-g2", "ninjs"}
