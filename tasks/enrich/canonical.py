@@ -7,7 +7,7 @@ articles carry each (label, name) pair:
 - names are grouped by their tail key (the casefolded last word: a surname, "trump"); a group
   is resolved whole, so the answer depends on the counts only, never on the order of runs;
 - a one-word PERSON name goes to the full name in its group that ends with it when that name is
-  in MIN_FULL_ARTICLES articles or more and unambiguous: the only one, or named in at least
+  in MIN_FULL_ARTICLES articles or more, and in at least as many as the one-word name, and unambiguous: the only one, or named in at least
   DOMINANCE times as many articles as the next ("Trump" → "Donald Trump" beside a few "Ivanka
   Trump"); otherwise it stays itself, or is a place when the gazetteer knows a country or state by that
   name, or a city of exactly that name that other articles label a place;
@@ -113,7 +113,10 @@ def _resolve_group(rows: list[NameCount]) -> dict[tuple[str, str], Resolution]:
         key = r.name.casefold()
         label = labels.get(key, r.label) if r.label == "PERSON" else r.label
         if label == "PERSON" and len(key.split()) == 1:
-            target = _dominant([k for k in full if tail_key(k) == key and full[k] >= MIN_FULL_ARTICLES], full)
+            # the full name must be seen at least as often as the short one: a first name used alone
+            # in many articles ("James") is not the surname of one person named twice ("Letitia James")
+            short = by_label[key].get("PERSON", 0)
+            target = _dominant([k for k in full if tail_key(k) == key and full[k] >= max(MIN_FULL_ARTICLES, short)], full)
             if target:
                 out[(r.label, r.name)] = _person(target, spelling)
                 continue

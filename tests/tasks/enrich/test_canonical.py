@@ -37,10 +37,12 @@ def test_short_name_goes_to_the_dominant_full_name_never_full_to_full():
 def test_ambiguous_short_name_stays_itself():
     got = resolve_names([NameCount("PERSON", "Anne Smith", 3), NameCount("PERSON", "John Smith", 2), NameCount("PERSON", "Smith", 4)])
     assert got[("PERSON", "Smith")].canonical_name == "Smith"
-    assert resolve_names([NameCount("PERSON", "Bashar al-Assad", 2), NameCount("PERSON", "Assad", 3)])[("PERSON", "Assad")].canonical_name \
+    assert resolve_names([NameCount("PERSON", "Bashar al-Assad", 3), NameCount("PERSON", "Assad", 2)])[("PERSON", "Assad")].canonical_name \
         == "Bashar al-Assad"
     # one article with a full name is no evidence: "Khan" stays itself beside one "Chaka Khan"
     assert resolve_names([NameCount("PERSON", "Chaka Khan", 1), NameCount("PERSON", "Khan", 1)])[("PERSON", "Khan")].canonical_name == "Khan"
+    # nor is a full name seen less often than the one word: "James" alone in 3 articles is a first name
+    assert resolve_names([NameCount("PERSON", "Letitia James", 2), NameCount("PERSON", "James", 3)])[("PERSON", "James")].canonical_name == "James"
 
 
 def test_label_sanity():
