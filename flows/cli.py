@@ -66,7 +66,7 @@ def run(
     Progress goes to stderr: at a terminal a display per stage (counts, rate, time left); piped
     or with --quiet one line per stage. stdout carries the summary only.
 
-    Ctrl-C (or SIGTERM) stops the run within about a second and says whether its load was
+    Ctrl-C (or SIGTERM) stops the run within a second or so and says whether its load was
     committed (a run is one transaction: nothing of it, or all of it); a second Ctrl-C ends at once.
 
     Exit codes: 0 the run completed (rejected inputs are data, see the rejects table); 1 a source

@@ -28,7 +28,7 @@ from typing import NoReturn
 from tasks import progress
 
 INTERRUPTED = 130
-GRACE = 1.0  # seconds the run gets to unwind after the first Ctrl-C before the process just ends
+GRACE = 0.5  # seconds the run gets to unwind after the first Ctrl-C before the process just ends
 STOP_WAIT = 0.4  # seconds a child process (worker, temporary server) gets between SIGTERM and SIGKILL
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 

@@ -44,7 +44,8 @@ class Stage:
         if self.name == "publish":
             what = self.note or f"load {load_id} committed"
             return f"publish: {what} in {format_seconds(self.seconds)}"
-        count = f"{self.done:,} {UNITS[self.name]}"
+        unit = UNITS[self.name]
+        count = f"{self.done:,} {unit[:-1] if self.done == 1 else unit}"
         if self.nbytes:
             count += f" ({format_bytes(self.nbytes)})"
         rate = f", {self.done / self.seconds:,.1f}/s" if self.done and self.seconds >= 0.05 and self.name != "publish" else ""
