@@ -63,7 +63,8 @@ def story_drilldown(stories: list[dict], members: list[dict]) -> str:
             f'<summary><span class="counts">{s["copies"]} {"copy" if s["copies"] == 1 else "copies"} · {s["sources"]} '
             f'{"source" if s["sources"] == 1 else "sources"}</span> <time class="nw">{html.escape(str(s.get("published") or ""))}</time> '
             f'<b>{html.escape(s.get("title") or s["story_id"])}</b></summary>',
-            f'<p class="meta">story <code class="nw">{html.escape(s["story_id"])}</code> (<code>newsflow show ID</code>) · '
+            f'<p class="meta">story <code class="nw">{html.escape(s["story_id"])}</code> (<code>newsflow show ID --diff</code>: '
+            f'the member each field came from, every sighting, what each copy adds or lacks) · '
             f'sources: {html.escape(", ".join(f"{k} ({v})" for k, v in sorted(sources.items())))} · {html.escape(span)}</p>',
         ]
         if rows:

@@ -106,3 +106,4 @@ def test_story_drilldown_lists_members_sources_and_a_timeline():
     assert '<details class="story" id="story-st_a" open>' in page and "sources: paper (1), wire (1)" in page
     assert "2019-01-02 – 2019-01-05" in page and "A story &lt;b&gt;" in page
     assert page.count('<td class="nw">') >= 8 and 'class="timeline-spec"' in page
+    assert "<code>newsflow show ID --diff</code>" in page  # where the merge shows its work
