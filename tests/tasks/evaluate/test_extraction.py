@@ -99,3 +99,27 @@ def test_newsflow_not_worse_than_trafilatura_on_real_pages(name: str) -> None:
         assert ours["date"] >= 0.9
         assert ours["author_f1"] >= 0.8
         assert ours["language"] >= 0.95
+
+
+def test_dates_compare_on_the_publishers_day_beside_htmldate(tmp_path: Path) -> None:
+    """A page published at 01:30 in Moscow is on March 31 in UTC: the truth (the publisher's day,
+    no zone) is April 1; a page the truth says has no date is right only without one."""
+    folder = tmp_path / "dates"
+    (folder / "html").mkdir(parents=True)
+    body = "".join(f"<p>Paragraph {n}: the council agreed the harbour budget after a long debate on Tuesday.</p>" for n in range(4))
+    pages = {
+        "moscow": '<meta property="article:published_time" content="2024-04-01T01:30:00+03:00">',
+        "undated": "",
+    }
+    cases = []
+    for name, head in pages.items():
+        page = f"<html lang='en'><head><title>Budget agreed</title>{head}</head><body><article><h1>Budget agreed</h1>{body}</article></body></html>"
+        (folder / "html" / f"{name}.html.gz").write_bytes(gzip.compress(page.encode()))
+        cases.append({"id": name, "file": f"html/{name}.html.gz", "url": f"https://news.example/{name}",
+                      "published": "2024-04-01" if name == "moscow" else None, "set": "s"})
+    (folder / "cases.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    result = evaluate_extraction(folder)
+    ours, htmldate_ = result["extractors"]["newsflow"], result["extractors"]["htmldate"]
+    assert (ours["date"], ours["date_pages"], ours["date_by_set"]) == (1.0, 2, {"s": 1.0})
+    assert htmldate_["date_pages"] == 2 and htmldate_["f1"] is None  # htmldate reads dates only
+    assert result["date_misses"] == []
