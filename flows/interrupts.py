@@ -48,6 +48,7 @@ class RunSession:
         self._finishing = threading.Lock()
         self._said = threading.Lock()
         self._previous: dict[int, object] = {}
+        self.log_levels: dict[logging.Handler, int] = {}  # console handlers' levels before the run muted them
 
     def __enter__(self) -> RunSession:
         for signum in SIGNALS:
@@ -59,6 +60,7 @@ class RunSession:
             self.finish()
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+        restore_levels(self.log_levels)
 
     def watch(self, view) -> None:
         """`view` (a `flows.progress_view.RunProgress`) is the run under way from now on."""
@@ -148,10 +150,19 @@ def load_committed(warehouse: str, load_id: str) -> bool:
         return False
 
 
-def mute_prefect_console(level: int = logging.CRITICAL + 1) -> None:
-    """Raise the level of every handler that writes Prefect's logs to the terminal (its API
-    handler, the logs in the UI, keeps them all)."""
+def mute_prefect_console(level: int = logging.CRITICAL + 1) -> dict[logging.Handler, int]:
+    """Raise the level of every handler that writes Prefect's logs (or any other) to the
+    terminal; Prefect's API handler, the logs in its UI, keeps them all. Returns the levels
+    before, for `restore_levels`."""
+    before = {}
     for handler in _console_handlers():
+        before[handler] = handler.level
+        handler.setLevel(level)
+    return before
+
+
+def restore_levels(levels: dict[logging.Handler, int]) -> None:
+    for handler, level in levels.items():
         handler.setLevel(level)
 
 

@@ -20,7 +20,7 @@ def start_prefect(session: RunSession, live: bool, verbose: bool = False) -> Non
     """Prefect's console chatter off (unless `verbose`; the logs stay in its API and UI) and its
     temporary server started in its own session, unless a server is configured."""
     if not verbose:
-        mute_prefect_console(logging.WARNING)
+        session.log_levels = mute_prefect_console(logging.WARNING)
     server = temporary_server()
     if server is None:
         return

@@ -8,7 +8,7 @@ import logging
 
 from rich.console import Console
 
-from flows.interrupts import RunSession, mute_prefect_console
+from flows.interrupts import RunSession, mute_prefect_console, restore_levels
 from flows.progress_view import RunProgress, count_files, format_bytes
 from warehouse.publish import PUBLISH_ORDER
 
@@ -93,15 +93,16 @@ def test_the_interrupt_line_follows_the_write():
     assert interrupted_line(view, committed_runs=2) == "interrupted after committing load L1 (2 earlier runs of this command committed)"
 
 
-def test_prefect_console_handlers_muted(monkeypatch):
+def test_console_handlers_muted_then_restored():
     handler = logging.StreamHandler(io.StringIO())
     logging.getLogger("newsflow-test-console").addHandler(handler)
     try:
-        mute_prefect_console(logging.WARNING)
-        assert handler.level == logging.WARNING
+        before = mute_prefect_console(logging.WARNING)
+        assert handler.level == logging.WARNING and before[handler] == logging.NOTSET
     finally:
+        restore_levels(before)
         logging.getLogger("newsflow-test-console").removeHandler(handler)
-        mute_prefect_console(logging.NOTSET)
+    assert handler.level == logging.NOTSET
 
 
 def test_count_files_skips_hidden(tmp_path):
