@@ -31,6 +31,7 @@ def dask_task_runner(address: str | None = None, workers: int = 2, threads_per_w
     dask.config.set({"distributed.worker.multiprocessing-method": "spawn"})
     if address:
         return DaskTaskRunner(address=address)
+    dask.config.set({"distributed.worker.preload": ["flows.dask_worker"]})  # Ctrl-C is newsflow's to handle
     return DaskTaskRunner(
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={

@@ -4,6 +4,7 @@ interrupt session told which run is under way."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +22,8 @@ def start_prefect(session: RunSession, live: bool, verbose: bool = False) -> Non
     temporary server started in its own session, unless a server is configured."""
     if not verbose:
         session.log_levels = mute_prefect_console(logging.WARNING)
+        # the same in the processes started from here (Dask workers, the temporary server)
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     server = temporary_server()
     if server is None:
         return
