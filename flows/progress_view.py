@@ -107,7 +107,7 @@ class RunProgress:
                 self._show("publish")
             elif name == "commit":
                 self.committing = True
-            elif name in ("upkeep", "committed"):
+            elif name in ("upkeep", "committed") and self.committing:  # a run with nothing new passes upkeep too
                 self.committed = True
             if name in ENDS:
                 self._end(ENDS[name])
@@ -175,8 +175,8 @@ class RunProgress:
             return
         s = self.stages[stage]
         extra = format_bytes(s.nbytes) if s.nbytes else s.note
-        self._progress.update(self._rows[stage], completed=s.done, total=s.total if s.total else None, unit=UNITS[stage],
-                              rate=extra)
+        total = max(s.total, s.done) if s.total else None  # archives hold more inputs than files were counted
+        self._progress.update(self._rows[stage], completed=s.done, total=total, unit=UNITS[stage], rate=extra)
         if s.ended is not None:
             self._progress.stop_task(self._rows[stage])
 

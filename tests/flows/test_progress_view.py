@@ -57,6 +57,7 @@ def test_a_run_with_nothing_new_says_so():
     out = io.StringIO()
     view = RunProgress(Console(file=out, width=200), live=False)
     play(view, commit=False)
+    view.checkpoint("upkeep")  # the empty transaction's commit runs upkeep too
     view.finish()
     assert lines_of(out)[-1].startswith("publish: nothing new: no load written in ")
     assert not view.committed and not view.committing
