@@ -49,6 +49,7 @@ class RunSession:
         self._said = threading.Lock()
         self._previous: dict[int, object] = {}
         self.log_levels: dict[logging.Handler, int] = {}  # console handlers' levels before the run muted them
+        self.on_exit: list = []  # undo what the runs set up (when the command ends without an interrupt)
 
     def __enter__(self) -> RunSession:
         for signum in SIGNALS:
@@ -61,6 +62,8 @@ class RunSession:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         restore_levels(self.log_levels)
+        for undo in self.on_exit:
+            undo()
 
     def watch(self, view) -> None:
         """`view` (a `flows.progress_view.RunProgress`) is the run under way from now on."""

@@ -17,13 +17,18 @@ from tasks import progress
 from warehouse import faults
 
 
+CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+
+
 def start_prefect(session: RunSession, live: bool, verbose: bool = False) -> None:
     """Prefect's console chatter off (unless `verbose`; the logs stay in its API and UI) and its
     temporary server started in its own session, unless a server is configured."""
     if not verbose:
         session.log_levels = mute_prefect_console(logging.WARNING)
         # the same in the processes started from here (Dask workers, the temporary server)
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        if CONSOLE_LEVEL not in os.environ:
+            os.environ[CONSOLE_LEVEL] = "WARNING"
+            session.on_exit.append(lambda: os.environ.pop(CONSOLE_LEVEL, None))
     server = temporary_server()
     if server is None:
         return
