@@ -123,7 +123,7 @@ def run(
             _print_run_link(root, summary["load_id"])
             if not source_was_read(plan, summary, root):  # rejected items are data; an unread source is not
                 unreadable.append(plan.label)
-    finish_run(unreadable, len(plans))  # the exit-code rule: flows/cli_checks.py
+        finish_run(unreadable, len(plans))  # the exit-code rule: flows/cli_checks.py
 
 
 @app.command()

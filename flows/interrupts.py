@@ -21,8 +21,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import NoReturn
 
 from tasks import progress
@@ -37,14 +35,13 @@ class RunSession:
     """Signal handling for the runs of one `newsflow run`; `view` is the current run's progress
     (a `flows.progress_view.RunProgress`), `server` Prefect's temporary server if newsflow started one."""
 
-    def __init__(self, warehouse: str, grace: float = GRACE, write=None):
+    def __init__(self, warehouse: str, grace: float = GRACE):
         self.warehouse = warehouse
         self.grace = grace
         self.view = None
         self.server = None
         self.committed_runs = 0  # runs of this command that finished before the interrupt
         self.interrupted_at: float | None = None
-        self._write = write or _write_stderr
         self._finishing = threading.Lock()
         self._said = threading.Lock()
         self._previous: dict[int, object] = {}
@@ -124,18 +121,11 @@ class RunSession:
 
     def _say(self, line: str, raw: bool = False) -> None:
         if self._said.acquire(blocking=False):
-            self._write(("\r\n\x1b[?25h" if raw and _is_tty(2) else "") + line + "\n")
+            _write_stderr(("\r\n\x1b[?25h" if raw and _is_tty(2) else "") + line + "\n")
 
     def _deadline(self) -> None:
         time.sleep(self.grace)
         self.finish()
-
-
-@contextmanager
-def run_session(warehouse: str) -> Iterator[RunSession]:
-    session = RunSession(warehouse)
-    with session:
-        yield session
 
 
 def load_committed(warehouse: str, load_id: str) -> bool:
@@ -170,25 +160,34 @@ def restore_levels(levels: dict[logging.Handler, int]) -> None:
 
 
 def stop_children(grace: float = STOP_WAIT, exclude: int | None = None) -> None:
-    """SIGTERM every descendant process (normalize workers, Dask), SIGKILL what is left after `grace`."""
+    """SIGTERM every descendant process (normalize workers, Dask), SIGKILL what is left after
+    `grace`, and whatever a thread of the run started meanwhile."""
+    children = _descendants(exclude)
+    _signal_all(children, kill=grace <= 0)
+    if grace > 0:
+        import psutil
+
+        _, alive = psutil.wait_procs(children, timeout=grace)
+        _signal_all(alive + [c for c in _descendants(exclude) if c not in children], kill=True)
+
+
+def _descendants(exclude: int | None) -> list:
     import psutil
 
     try:
-        children = [c for c in psutil.Process().children(recursive=True) if c.pid != exclude]
+        return [c for c in psutil.Process().children(recursive=True) if c.pid != exclude]
     except psutil.Error:
-        return
-    for child in children:
+        return []
+
+
+def _signal_all(processes: list, kill: bool) -> None:
+    import psutil
+
+    for process in processes:
         try:
-            child.kill() if grace <= 0 else child.terminate()
+            process.kill() if kill else process.terminate()
         except psutil.Error:
             pass
-    if grace > 0:
-        _, alive = psutil.wait_procs(children, timeout=grace)
-        for child in alive:
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
 
 
 def stop_server(server, grace: float = STOP_WAIT) -> None:
