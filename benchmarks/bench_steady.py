@@ -70,7 +70,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         load_id = new_load_id(started)
         documents = documents_table(raws, load_id)
         w0 = time.perf_counter()
-        documents = _drop_stored(wh, documents)
+        documents, checked_at = _drop_stored(wh, documents)
         w_pre = time.perf_counter() - w0
         normalized = normalize_documents(documents, load_id)
         if enrich:
@@ -80,7 +80,8 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         else:
             enrichment = {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}
         w0 = time.perf_counter()
-        write_run(wh, load_id, started, "steady", documents, normalized, enrichment, list(normalized.rejects), [], len(raws), {})
+        write_run(wh, load_id, started, "steady", documents, normalized, enrichment, list(normalized.rejects), [], len(raws), {},
+                  checked_at=checked_at)
         warehouse_s.append(w_pre + time.perf_counter() - w0)
         run_s.append(time.perf_counter() - t0)
         cpu_s.append(cpu_seconds() - cpu0)

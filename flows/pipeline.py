@@ -29,7 +29,7 @@ from tasks.sources.collect import collect_source_task, fetch_log_table
 from tasks.sources.netguard import private_networks_allowed
 from flows.warehouses import open_warehouse
 from warehouse.faults import checkpoint
-from warehouse.lake import Warehouse
+from warehouse.lake import Warehouse, snapshot_id
 from warehouse.lookups import (
     fetch_log_rows,
     load_dedup_context,
@@ -90,7 +90,7 @@ def news_pipeline(
     checkpoint("ingest")
     documents = documents_table(raws, load_id)
     sightings = sightings_table(raws, load_id)  # every input, also bytes already stored: where each text appeared
-    documents = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
+    documents, checked_at = _drop_stored(wh, documents)  # outside the lock: skip work on bytes already stored
     normalized = normalize_batches(documents, load_id, batch_rows)
     checkpoint("normalize")
     rejects = rejects + normalized.rejects
@@ -100,7 +100,7 @@ def news_pipeline(
     logger.info("read %d inputs: %d new documents, %d articles, %d rejects", len(raws) + len(rejects),
                 documents.num_rows, normalized.articles.num_rows, len(rejects))
     result = write_run_task(wh, load_id, started, source, documents, normalized, enrichment, rejects, fetch_log, len(raws), skipped,
-                            sightings=sightings)
+                            sightings=sightings, checked_at=checked_at)
     if not result.committed:
         logger.info("nothing new: no load written")  # a re-run leaves every table as it was
         return result.counts
@@ -123,16 +123,20 @@ class RunWritten:
 
 def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, documents: pa.Table, normalized, enrichment: dict,
               rejects: list[Reject], fetch_log: list[dict], inputs: int, skipped: dict,
-              extra: dict[str, pa.Table] | None = None, sightings: pa.Table | None = None) -> RunWritten:
+              extra: dict[str, pa.Table] | None = None, sightings: pa.Table | None = None,
+              checked_at: int | None = None) -> RunWritten:
     """Under the writer lock, in ONE transaction: re-check what is stored, match against it,
     and write every table and the `loads` row. The run commits whole or not at all.
 
     `extra`: more batches of other tables for the same transaction (checked against stored keys,
     or upserted for current-state tables), e.g. a poll cycle's item states. `sightings`: every
-    input's (document, source, uri), stored ones included (`tasks.ingest.sightings_table`)."""
+    input's (document, source, uri), stored ones included (`tasks.ingest.sightings_table`).
+    `checked_at`: the snapshot `documents` were checked against (`_drop_stored`); while it is
+    still the latest, the check is not repeated."""
     with wh.writing() as con:
         checkpoint("locked")
-        stored_docs = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
+        unchanged = checked_at is not None and checked_at == wh.begin_snapshot
+        stored_docs = set() if unchanged else stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
         articles = normalized.articles.filter(pc.is_in(normalized.articles.column("document_id"), documents.column("document_id")))
         articles = articles.append_column("fetched_at", _fetched_at(articles, documents))
@@ -255,12 +259,19 @@ def summarize(documents: pa.Table, stories: list[dict], members: list[dict], new
     }
 
 
-def _drop_stored(wh: Warehouse, documents: pa.Table) -> pa.Table:
+def _drop_stored(wh: Warehouse, documents: pa.Table) -> tuple[pa.Table, int | None]:
+    """The documents not stored yet, and the snapshot that was checked against (None: no lake yet).
+    `write_run` given that snapshot re-checks only if another run committed since."""
     if not wh.exists() or documents.num_rows == 0:
-        return documents
+        return documents, None
     with wh.reading(for_run=True) as con:
-        stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
-    return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string()))))
+        con.execute("BEGIN TRANSACTION")  # the keys and the snapshot id from the same snapshot
+        try:
+            checked_at = snapshot_id(con)
+            stored = stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
+        finally:
+            con.execute("ROLLBACK")
+    return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string())))), checked_at
 
 
 def _previous_fetch_log(wh: Warehouse, source: str) -> list[dict]:

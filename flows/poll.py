@@ -96,7 +96,7 @@ def news_poll(
     limits = PollLimits(max_items=max_items, max_bytes=max_bytes, max_seconds=max_seconds, max_connections=max_connections)
     policy = ItemPolicy(max_attempts=item_max_attempts, retry_base=item_retry_base)
     polled = poll_sources_task(specs, due=due, known=known, now=now, limits=limits, item_policy=policy)
-    documents = _drop_stored(wh, documents_table(polled.documents, load_id))
+    documents, checked_at = _drop_stored(wh, documents_table(polled.documents, load_id))
     normalized = normalize_batches(documents, load_id, None)
     rejects = polled.rejects + normalized.rejects
     enrichment = _enrich(wh, normalized.articles, load_id)
@@ -110,7 +110,7 @@ def news_poll(
     skipped = dict(polled.skipped)
     clock = time.perf_counter()
     result = write_run_task(wh, load_id, now, FLOW_NAME, documents, normalized, enrichment, rejects, fetch_log,
-                            len(polled.documents), skipped, extra=extra)
+                            len(polled.documents), skipped, extra=extra, checked_at=checked_at)
     warehouse_seconds += time.perf_counter() - clock  # reads + the one transaction (with its upkeep)
     counts = {**result.counts, "load_id": load_id if result.committed else None, "sources_due": len(due),
               "sources_polled": len(polled.polls), "items_changed": extra["items"].num_rows,

@@ -74,6 +74,7 @@ class Warehouse:
         self.storage_options = storage_options or {}
         self.retention = retention  # snapshots kept for time travel; None: upkeep's default (7 days)
         self.catalog = catalog or (os.path.join(self.root, CATALOG_FILE) if self.is_local else None)
+        self.begin_snapshot: int | None = None  # the snapshot the open `writing()` transaction started from
         if self.catalog is None:
             raise WarehouseError(
                 f"{self.root}: a warehouse on object storage needs a catalog database: pass --catalog postgres://… "
@@ -204,14 +205,16 @@ class Warehouse:
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
+                    self.begin_snapshot = snapshot_id(con)
                     yield con
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
-                if upkeep:
-                    run_upkeep(con, self)
+                if upkeep:  # under the lock nobody else commits: this run's snapshot is the next one
+                    run_upkeep(con, self, committed=self.begin_snapshot + 1)
             finally:
+                self.begin_snapshot = None
                 con.close()
 
     @staticmethod
@@ -239,6 +242,11 @@ class Warehouse:
 
     def __repr__(self) -> str:
         return f"Warehouse({self.root!r}, catalog={self.catalog!r})"
+
+
+def snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The snapshot the connection's open transaction reads."""
+    return int(con.execute(f"FROM {ALIAS}.current_snapshot()").fetchone()[0])
 
 
 def use_wal(path: str) -> None:

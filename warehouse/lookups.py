@@ -43,17 +43,16 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     con.register("_new_fps", new_fps)
     fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
     # band probes go to fingerprint_bands, whose files are sorted by band: min/max statistics
-    # skip the files holding none of the new bands
+    # skip the files holding none of the new bands; one scan of fingerprints answers the rest
     candidates = con.execute(
         f"""
-        WITH new_bands AS (SELECT DISTINCT unnest(bands) AS band FROM _new_fps),
-        hits AS (
-            SELECT article_id FROM fingerprints WHERE body_hash IN (SELECT body_hash FROM _new_fps)
-            UNION SELECT article_id FROM fingerprints WHERE url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL)
-            UNION SELECT article_id FROM fingerprint_bands WHERE band IN (SELECT band FROM new_bands)
+        WITH band_hits AS (
+            SELECT DISTINCT article_id FROM fingerprint_bands WHERE band IN (SELECT unnest(bands) FROM _new_fps)
         )
         SELECT {fp_cols} FROM fingerprints f
-        WHERE f.article_id IN (SELECT article_id FROM hits)
+        WHERE (f.article_id IN (SELECT article_id FROM band_hits)
+               OR f.body_hash IN (SELECT body_hash FROM _new_fps)
+               OR f.url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL))
           AND f.article_id NOT IN (SELECT article_id FROM _new_fps)
         ORDER BY f.article_id
         """

@@ -1,12 +1,13 @@
 """Keeping a long-lived lake small and fast, with no person needed: flush, merge, expire, clean.
 
 `upkeep()` runs after every committed run, still under the writer lock, and does work only
-when a threshold is passed: the rows a run writes stay inlined in the catalog until
-FLUSH_SNAPSHOTS commits have piled up (every statement reads a table's inlined rows through
-SQLite, so fewer is faster; more flushes make more files: 100 keeps 2,000 runs under 300), then go to Parquet in bulk (sorted by each table's
-sort key); a table with more than MERGE_FILES live files has them merged; files mostly made
-of deleted rows (stories are updated in place) are rewritten; snapshots older than the
-retention are expired and the files only they used deleted. `newsflow compact` / `vacuum`
+when a threshold is passed (read every CHECK_EVERY commits): the rows a run writes stay
+inlined in the catalog until FLUSH_SNAPSHOTS commits have piled up (every statement reads a
+table's inlined rows through SQLite, so fewer is faster; more flushes make more files), then
+go to Parquet in bulk (sorted by each table's sort key); right after a flush, a table with more
+than MERGE_FILES live files has them rewritten without their deleted rows and merged, and files
+mostly made of deleted rows (stories are updated in place) are rewritten; snapshots older than
+the retention are expired and the files only they used deleted. `newsflow compact` / `vacuum`
 run the same steps at once.
 """
 
@@ -22,9 +23,10 @@ from warehouse.faults import checkpoint
 from warehouse.lake import ALIAS, METADATA, AsOf, Warehouse
 
 FLUSH_SNAPSHOTS = 100  # commits whose inlined rows may wait in the catalog before a flush
-MERGE_FILES = 8  # live data files a table may have before they are merged
+MERGE_FILES = 8  # live data files a table may have before they are rewritten and merged
 REWRITE_DELETED = 0.25  # a data file with this share of rows deleted is rewritten
 DEFAULT_RETENTION = timedelta(days=7)  # snapshots kept for time travel (`sql --as-of`)
+CHECK_EVERY = 10  # after a run, thresholds are read when its snapshot id is a multiple of this
 
 
 @dataclass(frozen=True)
@@ -33,24 +35,39 @@ class UpkeepPolicy:
     merge_files: int = MERGE_FILES
     rewrite_deleted: float = REWRITE_DELETED
     retention: timedelta = DEFAULT_RETENTION
+    check_every: int = CHECK_EVERY
 
 
-def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy(), force: bool = False) -> dict[str, int]:
+def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy(), force: bool = False,
+           committed: int | None = None) -> dict[str, int]:
     """Do the maintenance whose threshold is passed (all of it with `force`); returns what was done.
 
     `con` is a writer connection outside any open transaction, with the writer lock held.
+    `committed`: the snapshot a run just made; the thresholds (one catalog query) are read only
+    when it is a multiple of `policy.check_every`, so most runs skip that query.
+
+    Files are rewritten and merged only right after a flush, when no table has inlined rows:
+    DuckLake 1.5.5 fails to rewrite a table whose inlined rows hold a DOUBLE column. A table
+    updated in place (stories) keeps a few deleted rows in most of its files, and
+    `ducklake_merge_adjacent_files` leaves such files alone, so a table past `merge_files` has
+    its files with deletions rewritten first, then merged.
     """
     checkpoint("upkeep")
     done: dict[str, int] = {}
-    latest, last_flush, most_files, oldest = _marks(con)
+    if not force and committed is not None and committed % policy.check_every:
+        return done
+    latest, last_flush, oldest = _marks(con)
     if force or latest - last_flush >= policy.flush_snapshots:
         done["tables_flushed"] = len(con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall())
-        most_files = max(live_file_counts(con).values(), default=0)
-    if force or most_files > policy.merge_files:
-        done["tables_merged"] = len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall())
-        done["files_rewritten"] = len(
+        crowded = sorted(t for t, n in live_file_counts(con).items() if n > (1 if force else policy.merge_files))
+        rewritten = merged = 0
+        for table in crowded:
+            rewritten += len(con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', ?, delete_threshold => 0)", [table]).fetchall())
+            merged += len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?)", [table]).fetchall())
+        rewritten += len(
             con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => {policy.rewrite_deleted})").fetchall()
         )
+        done.update(tables_merged=merged, files_rewritten=rewritten)
     cutoff = datetime.now(timezone.utc) - policy.retention
     if force or oldest < cutoff - policy.retention / 10:  # in steps of a tenth of the retention
         done["snapshots_expired"] = len(con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]).fetchall())
@@ -58,13 +75,14 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
     return done
 
 
-def run_upkeep(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> dict[str, int]:
+def run_upkeep(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, committed: int | None = None) -> dict[str, int]:
     """`upkeep` after a commit: a failure is reported, never raised (the run's data is committed)."""
     try:
-        return upkeep(con, UpkeepPolicy(retention=warehouse.retention) if warehouse.retention else UpkeepPolicy())
+        policy = UpkeepPolicy(retention=warehouse.retention) if warehouse.retention else UpkeepPolicy()
+        return upkeep(con, policy, committed=committed)
     except Exception as exc:  # noqa: BLE001 - the run is committed whatever upkeep meets
         print(f"warning: warehouse upkeep of {warehouse.root} failed ({exc}); the run is committed, "
-              "upkeep is tried again after the next run (or run `newsflow compact`)", file=sys.stderr)
+              "upkeep is tried again after later runs (or run `newsflow compact`)", file=sys.stderr)
         return {}
 
 
@@ -113,17 +131,15 @@ def live_file_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(rows)
 
 
-def _marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, datetime]:
-    """In one catalog query: the latest snapshot, the last one that flushed inlined rows, the most
-    live files of any table, and the oldest snapshot's time. With no flush among the kept
-    snapshots, the last flush counts as the first snapshot of a lake that never expired any,
-    and as long ago (-inf) when expiry removed it: a flush is due then."""
-    latest, first, flushed, most_files, oldest = con.execute(
+def _marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int, datetime]:
+    """In one catalog query: the latest snapshot, the last one that flushed inlined rows, and the
+    oldest snapshot's time. With no flush among the kept snapshots, the last flush counts as the
+    first snapshot of a lake that never expired any, and as long ago (-inf) when expiry removed
+    it: a flush is due then."""
+    latest, first, flushed, oldest = con.execute(
         f"""
         SELECT max(snapshot_id), min(snapshot_id),
                (SELECT max(snapshot_id) FROM {METADATA}.ducklake_snapshot_changes WHERE changes_made LIKE '%inline_flush%'),
-               (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM {METADATA}.ducklake_data_file
-                                                 WHERE end_snapshot IS NULL GROUP BY table_id)),
                min(snapshot_time)::TIMESTAMPTZ
         FROM {METADATA}.ducklake_snapshot
         """
@@ -132,7 +148,7 @@ def _marks(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, datetime]:
     oldest = (oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)) if oldest is not None else now
     if flushed is None:
         flushed = first if not first else -(10**18)  # snapshot 0 still kept: nothing was ever expired
-    return int(latest or 0), int(flushed), int(most_files), oldest
+    return int(latest or 0), int(flushed), oldest
 
 
 def history(warehouse: Warehouse) -> list[tuple]:

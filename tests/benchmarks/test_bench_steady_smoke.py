@@ -16,7 +16,7 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     import warehouse.maintenance as maintenance
 
     monkeypatch.setattr(maintenance, "UpkeepPolicy", _small_policy(maintenance))
-    monkeypatch.setattr(maintenance.upkeep, "__defaults__", (_small_policy(maintenance)(), False))
+    monkeypatch.setattr(maintenance.upkeep, "__defaults__", (_small_policy(maintenance)(), False, None))
     report = run_steady(runs=24, docs=3, renditions=0.3, enrich=False, seed=3, folder=tmp_path)
     assert report["articles"] > 0 and 0 < report["stories"] <= report["articles"]
     assert all(v > 0 for v in report["run_ms_median"].values())
@@ -35,6 +35,7 @@ def _small_policy(maintenance):
     class Small(maintenance.UpkeepPolicy):
         flush_snapshots: int = 5
         merge_files: int = 2
+        check_every: int = 2
         retention: timedelta = timedelta(days=7)
 
     return Small
