@@ -35,6 +35,10 @@ DATA_FOLDER = "data"
 INLINING_ROW_LIMIT = 1_000
 
 
+# Parquet row groups of the look-up tables: a run probes them for a few keys given as constants,
+# and the scan reads only the row groups whose min/max may hold one (the files are sorted by key)
+ROW_GROUP_ROWS = {"fingerprint_bands": 2_048, "fingerprints": 2_048}  # DuckDB writes at least 2,048 (a vector)
+
 WRITER_THREADS = 1
 BIG_BATCH_ROWS = 2_000  # documents in a run past which its statements get every core
 MAX_INSTANCES = 4  # DuckDB instances a process keeps open (one per lake and mode)
@@ -269,26 +273,33 @@ def connect(warehouse: Warehouse, as_of: AsOf | None = None, read_only: bool = T
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and add missing columns, as warehouse/schemas.py declares them."""
+    """Create missing tables and add missing columns, as warehouse/schemas.py declares them, and
+    give the look-up tables their row-group size (ROW_GROUP_ROWS; not allowed in the transaction
+    that creates a table, and not a snapshot of its own)."""
     stored: dict[str, set[str]] = {}
     for table, column in con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
     ).fetchall():
         stored.setdefault(table, set()).add(column)
-    if all(spec.name in stored and set(spec.schema.names) <= stored[spec.name] for spec in TABLES.values()):
-        return
-    con.execute("BEGIN TRANSACTION")  # one snapshot for the whole schema change
-    for spec in TABLES.values():
-        if spec.name not in stored:
-            columns = ", ".join(f'"{f.name}" {duckdb_type(f.type)}' for f in spec.schema)
-            con.execute(f'CREATE TABLE IF NOT EXISTS {ALIAS}."{spec.name}" ({columns})')
-            if spec.sorted_by:
-                con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" SET SORTED BY ({", ".join(_ident(c) for c in spec.sorted_by)})')
-            continue
-        for field in spec.schema:
-            if field.name not in stored[spec.name]:
-                con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
-    con.execute("COMMIT")
+    row_groups = {scope.split(".")[-1]: value for name, value, scope in con.execute(
+        f"SELECT option_name, value, scope_entry FROM {ALIAS}.options() WHERE option_name = 'parquet_row_group_size' AND scope = 'TABLE'"
+    ).fetchall()}
+    unset = {t: n for t, n in ROW_GROUP_ROWS.items() if row_groups.get(t) != str(n)}
+    if not all(spec.name in stored and set(spec.schema.names) <= stored[spec.name] for spec in TABLES.values()):
+        con.execute("BEGIN TRANSACTION")  # one snapshot for the whole schema change
+        for spec in TABLES.values():
+            if spec.name not in stored:
+                columns = ", ".join(f'"{f.name}" {duckdb_type(f.type)}' for f in spec.schema)
+                con.execute(f'CREATE TABLE IF NOT EXISTS {ALIAS}."{spec.name}" ({columns})')
+                if spec.sorted_by:
+                    con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" SET SORTED BY ({", ".join(_ident(c) for c in spec.sorted_by)})')
+                continue
+            for field in spec.schema:
+                if field.name not in stored[spec.name]:
+                    con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
+        con.execute("COMMIT")
+    for table, rows in unset.items():  # files written from now on (runs, flushes, merges) use them
+        con.execute(f"CALL {ALIAS}.set_option('parquet_row_group_size', {int(rows)}, table_name => {_quote(table)})")
 
 
 def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, only_new: bool = False) -> int:

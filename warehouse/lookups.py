@@ -6,9 +6,12 @@ import json
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
 from warehouse.schemas import FINGERPRINTS
+
+LITERAL_KEYS = 20_000  # past this many keys (bands: ~600 documents), a look-up joins instead of listing them
 
 
 def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> set[str]:
@@ -37,63 +40,76 @@ def stored_sightings(con: duckdb.DuckDBPyConnection, sightings: pa.Table) -> pa.
 
 def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> StoredContext:
     """Stored articles that share an exact hash, a URL key or an LSH band with a new article,
-    plus the stories they belong to and every member of those stories."""
+    plus the stories they belong to and every member of those stories.
+
+    Four statements whatever the lake's size: (1) the matching article ids and the members of
+    their stories, (2) the matches' fingerprints, (3) those stories, (4) their members' fields.
+    Keys go in as constants where a table is probed for a few of them: the scan then reads only
+    the row groups whose min/max may hold one (the look-up tables are sorted by key in small
+    row groups, warehouse/lake.py ROW_GROUP_ROWS), where a join would read every row: at 1M
+    stored articles, 32M band rows.
+    """
     if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
+    bands = pc.unique(pc.list_flatten(new_fps.column("bands"))).to_pylist()
+    band_filter = (f"band IN ({', '.join(str(int(b)) for b in bands)})" if len(bands) <= LITERAL_KEYS
+                   else "band IN (SELECT unnest(bands) FROM _new_fps)")
     con.register("_new_fps", new_fps)
-    fp_cols = ", ".join(f"f.{c}" for c in FINGERPRINTS.schema.names)
-    # band probes go to fingerprint_bands, whose files are sorted by band: min/max statistics
-    # skip the files holding none of the new bands; one scan of fingerprints answers the rest
-    candidates = con.execute(
-        f"""
-        WITH band_hits AS (
-            SELECT DISTINCT article_id FROM fingerprint_bands WHERE band IN (SELECT unnest(bands) FROM _new_fps)
-        )
-        SELECT {fp_cols} FROM fingerprints f
-        WHERE (f.article_id IN (SELECT article_id FROM band_hits)
-               OR f.body_hash IN (SELECT body_hash FROM _new_fps)
-               OR f.url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL))
-          AND f.article_id NOT IN (SELECT article_id FROM _new_fps)
-        ORDER BY f.article_id
-        """
-    ).to_arrow_table()
-    con.unregister("_new_fps")
+    try:
+        found, member_rows = con.execute(
+            f"""
+            WITH hits AS MATERIALIZED (
+                SELECT article_id FROM fingerprint_bands WHERE {band_filter}
+                UNION SELECT article_id FROM fingerprints WHERE body_hash IN (SELECT body_hash FROM _new_fps)
+                UNION SELECT article_id FROM fingerprints WHERE url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL)
+            )
+            SELECT (SELECT list(article_id ORDER BY article_id) FROM hits WHERE article_id NOT IN (SELECT article_id FROM _new_fps)),
+                   (SELECT list((m.article_id, m.story_id, m.method, m.score)) FROM story_members m
+                    WHERE m.story_id IN (SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM hits)))
+            """
+        ).fetchone()
+    finally:
+        con.unregister("_new_fps")
+    if not found:
+        return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
+    candidates = _rows_by_key(con, "fingerprints", "article_id", found, ", ".join(FINGERPRINTS.schema.names))
     context = StoredContext(candidates=candidates.cast(pa.schema([FINGERPRINTS.schema.field(c) for c in candidates.column_names])))
-    ids = candidates.column("article_id").to_pylist()
-    if not ids:
-        return context
-    con.register("_cand", pa.table({"article_id": pa.array(ids, pa.string())}))
-    member_rows = con.execute(
-        """
-        SELECT m.article_id, m.story_id, m.method, m.score FROM story_members m
-        WHERE m.story_id IN (SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM _cand))
-        """
-    ).fetchall()
-    con.unregister("_cand")
-    for article_id, story_id, method, score in member_rows:
+    for row in member_rows or ():
+        article_id, story_id, method, score = row.values() if isinstance(row, dict) else row
         context.members[article_id] = story_id
         context.member_rows[article_id] = {"method": method, "score": score}
         context.story_articles.setdefault(story_id, []).append(article_id)
     for members in context.story_articles.values():
         members.sort()
-    story_ids = sorted(context.story_articles)
-    con.register("_stories", pa.table({"story_id": pa.array(story_ids, pa.string())}))
-    stories = con.execute("SELECT * EXCLUDE (load_id) FROM stories WHERE story_id IN (SELECT story_id FROM _stories)").to_arrow_table()
-    con.unregister("_stories")
+    stories = _rows_by_key(con, "stories", "story_id", sorted(context.story_articles), "* EXCLUDE (load_id)")
     context.stories = {row["story_id"]: {**row, "merged_into": None} for row in stories.to_pylist()}
-    all_members = sorted(context.members)
-    con.register("_members", pa.table({"article_id": pa.array(all_members, pa.string())}))
-    metas = con.execute(
-        """
-        SELECT a.article_id, a.title, a.published_at, a.published_local, a.published_offset_minutes, a.published_raw,
-               a.canonical_url, a.word_count, a.source, d.fetched_at
-        FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)
-        WHERE a.article_id IN (SELECT article_id FROM _members)
-        """
-    ).to_arrow_table()
-    con.unregister("_members")
+    con.register("_members", pa.table({"article_id": pa.array(sorted(context.members), pa.string())}))
+    try:
+        metas = con.execute(
+            """
+            SELECT a.article_id, a.title, a.published_at, a.published_local, a.published_offset_minutes, a.published_raw,
+                   a.canonical_url, a.word_count, a.source, d.fetched_at
+            FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)
+            WHERE a.article_id IN (SELECT article_id FROM _members)
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_members")
     context.articles = {row["article_id"]: row for row in metas.to_pylist()}
     return context
+
+
+def _rows_by_key(con: duckdb.DuckDBPyConnection, table: str, key: str, values: list[str], columns: str) -> pa.Table:
+    """The rows of `table` whose `key` is one of `values` (ordered by it): as constants up to
+    LITERAL_KEYS values, so a table sorted by `key` is read only where they are, else by a join."""
+    if len(values) <= LITERAL_KEYS:
+        listed = ", ".join(_quote(v) for v in values) or "NULL"
+        return con.execute(f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({listed}) ORDER BY "{key}"').to_arrow_table()
+    con.register("_keys", pa.table({"v": pa.array(values, pa.string())}))
+    try:
+        return con.execute(f'SELECT {columns} FROM "{table}" WHERE "{key}" IN (SELECT v FROM _keys) ORDER BY "{key}"').to_arrow_table()
+    finally:
+        con.unregister("_keys")
 
 
 def fetch_log_rows(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
@@ -171,3 +187,7 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
         [list(EVENT_LABELS), since, until],
     ).fetchall()
     return [StoryVector(sid, at, vec, frozenset(names or ())) for sid, at, vec, names in rows if sid not in exclude]
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
