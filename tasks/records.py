@@ -31,7 +31,8 @@ class ParsedArticle:
     format: str  # markdown / plaintext / html / json / pdf / docx / email / newsml-g2 / ninjs
     body: str
     title: str | None = None
-    authors: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # people who wrote it
+    agencies: tuple[str, ...] = ()  # news agencies credited in the byline ("AP", "dpa"), never in authors
     published_at: datetime | None = None  # in the publisher's zone when the source names one, else naive or UTC
     published_raw: str | None = None  # the date text published_at was read from, as written
     published_day: str | None = None  # the publisher's day when the page tells only that (a UTC time, a URL date)

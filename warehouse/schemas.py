@@ -93,7 +93,8 @@ ARTICLES = _spec(
         pa.field("uri", pa.string()),
         pa.field("format", pa.string()),
         pa.field("title", pa.string()),
-        pa.field("authors", pa.list_(pa.string())),
+        pa.field("authors", pa.list_(pa.string())),  # people; a news agency credit goes to agencies
+        pa.field("agencies", pa.list_(pa.string())),
         pa.field("published_at", TS),
         *PUBLISHED_AS_WRITTEN,
         pa.field("language", pa.string()),
@@ -107,7 +108,8 @@ ARTICLES = _spec(
         pa.field("word_count", pa.int32()),
         pa.field("load_id", pa.string(), nullable=False),
     ],
-    "One normalized article per document (or per record of a JSON/JSONL document).",
+    "One normalized article per document (or per record of a JSON/JSONL document). authors: the people "
+    "the byline names; agencies: the news agencies it credits (AP, Reuters, dpa, ...), never among the authors.",
 )
 
 FINGERPRINTS = _spec(

@@ -218,6 +218,7 @@ def article_row(item: ParsedArticle, doc: dict, art_id: str, load_id: str) -> di
         "format": item.format,
         "title": item.title,
         "authors": list(item.authors),
+        "agencies": list(item.agencies),
         "published_at": published,
         "published_local": local,
         "published_offset_minutes": offset,

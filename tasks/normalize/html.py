@@ -14,14 +14,10 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
+from tasks.normalize.bylines import Byline, looks_like_person, sort_byline, split_authors
 from tasks.normalize.html_body import extract_body, related_links
 from tasks.normalize.html_dates import find_published
-from tasks.normalize.html_fields import (
-    is_site_name,
-    looks_like_person,
-    language_code,
-    split_authors,
-)
+from tasks.normalize.html_fields import language_code
 from tasks.normalize.html_title import page_title
 from tasks.normalize.html_meta import (
     article_objects,
@@ -73,12 +69,14 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     site_name = _site_name(meta, objects, article_ld)
     site_names = _site_names(site_name, canonical_url or uri)
     headings = heading_texts(tree)
-    title = page_title(tree, meta, article_ld, site_names)
+    title_choice = page_title(tree, meta, article_ld, site_names)
+    title = title_choice.title
     summaries = [clean_text(article_ld.get("description")), first_meta(meta, "og:description", "description")]
     main = extract_body(tree, uri, [title, *headings], summaries)
     body = main.text
-    # a byline or date line at the top of the text counts only when the page's markup has none
-    authors = _authors(tree, meta, article_ld, site_names) or main.authors
+    # a byline or date line in the text counts only when the page's markup names no person or agency
+    byline = _byline(tree, meta, article_ld, site_names)
+    authors = byline.people or ([] if byline.agencies else main.authors) or byline.organisations
     text_date = (main.published_at, main.published_raw) if main.published_at is not None else None
     published_at, published_raw, published_day = find_published(tree, meta, article_ld, canonical_url or uri, text_date, text) or (None, None, None)
     declared_language = _declared_language(tree, meta, article_ld)
@@ -93,6 +91,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
         body=body,
         title=title,
         authors=tuple(authors),
+        agencies=tuple(byline.agencies),
         published_at=published_at,
         published_raw=published_raw,
         published_day=published_day,
@@ -100,7 +99,12 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
         canonical_url=canonical_url,
         site_name=site_name,
         links=links,
-        extra={"language_declared": declared_language, "language_source": language_source, "dateline": main.dateline},
+        extra={
+            "language_declared": declared_language,
+            "language_source": language_source,
+            "dateline": main.dateline,
+            "title_rule": title_choice.rule,
+        },
     )
 
 
@@ -150,10 +154,10 @@ def _site_name(meta: dict, objects: list[dict], article_ld: dict) -> str | None:
     return None
 
 
-def _authors(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, site_names: list[str]) -> list[str]:
-    """JSON-LD article authors, else author <meta> tags, else a byline element.
-
-    A source naming only the site itself ("LTO", "mdr.de") gives way to a byline naming people.
+def _byline(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, site_names: list[str]) -> Byline:
+    """JSON-LD article authors, else author <meta> tags, else a byline element: the first source
+    that names a person or a news agency decides. A source naming only the site or a desk ("LTO",
+    "BR24 Redaktion") gives way to a later one naming people, and is kept if none does.
     """
     raw_meta = [value for key in _AUTHOR_META for value in meta.get(key, ())]
     fallback: list[str] = []
@@ -162,19 +166,27 @@ def _authors(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, site_nam
         split_authors(raw_meta),
         _byline_authors(tree),
     ):
-        people = [name for name in names if not is_site_name(name, site_names)]
-        if people:
-            return people
-        fallback = fallback or names
-    return fallback
+        byline = sort_byline(names, site_names)
+        if byline.people or byline.agencies:
+            return byline
+        fallback = fallback or byline.organisations
+    return Byline([], [], fallback)
+
+
+# a byline inside these belongs to a comment or to another story (a teaser, a related-articles box)
+_OTHER_STORY = (
+    "ancestor-or-self::*[self::nav or self::aside"
+    ' or (not(self::body or self::html or self::main) and re:test(concat(@class, " ", @id),'
+    ' "related|sidebar|widget|recent|popular|recommend|trending|teaser|comment|more-", "i"))]'
+)
+_REGEXP = {"re": "http://exslt.org/regular-expressions"}
 
 
 def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
     bylines = tree.xpath(
-        '//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author")]'
-        '[not(ancestor-or-self::*[contains(@class, "comment")])]'
+        '//*[@rel="author" or @itemprop="author" or re:test(@class, "byline|author", "i")]', namespaces=_REGEXP
     )
-    for element in bylines[:5]:
+    for element in [e for e in bylines[:40] if not e.xpath(_OTHER_STORY, namespaces=_REGEXP)][:5]:
         text = clean_text(element.text_content())
         if 2 < len(text) < 120:
             # a page-layout byline is noisier than metadata: accept it only when it names people

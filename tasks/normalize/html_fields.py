@@ -1,4 +1,5 @@
-"""Choosing one author list, publication time and language among a page's candidates (titles: html_title)."""
+"""Comparing names, choosing a publication time and a language among a page's candidates
+(titles: html_title, authors: bylines)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,6 @@ from dateutil import parser as dateutil_parser
 
 from tasks.normalize.html_meta import clean_text
 
-_BY = re.compile(
-    r"^\s*(?:written\s+by|posted\s+by|reported\s+by|text|by|von|par|por|av|af|door|от|автор|autor|autorin|author|reporter)\s*[:\s]\s*",
-    re.IGNORECASE,
-)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\boch\b|\ben\b)\s*", re.IGNORECASE)
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{2,8})*$")
 _ZONE_NAMES = {
     name: timezone(timedelta(hours=hours))
@@ -26,18 +22,6 @@ _ZONE_NAMES = {
         "PST": -8, "PDT": -7,
     }.items()
 }
-# URLs, e-mails, times and dates, photo credits "(Image: ...)", profile slugs "jane-doe"
-_NOT_A_NAME = re.compile(r"https?://|www\.|@|\d|^[\W_]+$|^\(|:|^[a-z]+(?:-[a-z]+)+$")
-
-
-def looks_like_person(name: str) -> bool:
-    """Two to four words, each starting with a capital (or a non-Latin script): "Dr. Max Kolter"."""
-    words = name.split()
-    return 2 <= len(words) <= 4 and all(not w[0].isalpha() or w[0].isupper() or not w[0].isascii() for w in words)
-
-
-def is_site_name(name: str, site_names: list[str]) -> bool:
-    return site_like(name, site_names)
 
 
 def fold(text: str | None) -> str:
@@ -45,8 +29,9 @@ def fold(text: str | None) -> str:
 
 
 def site_like(part: str, site_names: list[str]) -> bool:
-    """True when `part` is a site's name: equal, or one contains the other with little to spare
-    ("Daily Mail Online" vs "Mail Online", "n-tv.de" vs "ntv.de" does not count)."""
+    """True when `part` is a site's name: equal, or one contains the other as whole words with little
+    to spare ("Daily Mail Online" vs "Mail Online"). One ordinary word of a longer name does not
+    count ("Report" is not "The Daily Report"), nor does "n-tv.de" inside "ntv.de"."""
     folded = fold(part).strip(" .")
     if not folded:
         return False
@@ -54,43 +39,23 @@ def site_like(part: str, site_names: list[str]) -> bool:
         name = fold(site)
         if not name:
             continue
-        if folded == name:
+        if folded == name or folded == _THE.sub("", name):
             return True
         # containment only for names that cannot be an ordinary word: several words or a host
-        if (" " in name or "." in name) and name in folded and (len(folded) <= len(name) + 12 or len(folded.split()) <= 5):
+        if (" " in name or "." in name) and _has_words(folded, name) and (len(folded) <= len(name) + 12 or len(folded.split()) <= 5):
             return True
-        if len(folded) >= 3 and folded in name:
+        if len(folded) >= 3 and (" " in folded or "." in folded) and _has_words(name, folded):
             return True
     return False
 
 
-def clean_author(name: str) -> str:
-    name = _BY.sub("", clean_text(name))
-    name = re.sub(r"\s*\([^)]{1,12}\)\s*$", "", name)  # "Oliver Maksan (oma)": an editor's initials
-    return name.strip(" ,;:|-–—·")
+# a leading article is not part of what a title suffix calls the site ("Guardian" for "The Guardian")
+_THE = re.compile(r"^(?:the|der|die|das|le|la|les|el|il|lo|de|het|o|a)\s+")
 
 
-def split_authors(raw: list[str]) -> list[str]:
-    """Clean names, split "A and B" / "A, B", drop things that are not names; keep order, no dupes."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for value in raw:
-        value = clean_author(value)
-        if not value:
-            continue
-        parts = _AUTHOR_SPLIT.split(value) if len(value.split()) > 3 or _has_joiner(value) else [value]
-        for part in parts:
-            part = clean_author(part)
-            key = fold(part)
-            if not part or key in seen or _NOT_A_NAME.search(part) or len(part) > 60 or len(part.split()) > 5:
-                continue
-            seen.add(key)
-            names.append(part)
-    return names
-
-
-def _has_joiner(value: str) -> bool:
-    return bool(re.search(r",|;|&|\|| and | und | et | y | e | og | och | en ", value, re.IGNORECASE))
+def _has_words(text: str, words: str) -> bool:
+    """`words` occurs in `text` with no letter or digit touching either end."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 def parse_datetime(value: str | None) -> datetime | None:

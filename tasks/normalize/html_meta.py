@@ -152,7 +152,28 @@ def displayed_headline(tree: lxml_html.HtmlElement) -> str | None:
         for element in tree.xpath(path)[:10]:
             if element.xpath(_NOT_A_HEADLINE):
                 continue
-            text = clean_text(element.text_content())
+            text = clean_text(_spaced_text(element))
             if text:
                 return text
     return None
+
+
+_PART_TAGS = {"span", "div", "p", "small", "em", "strong"}
+
+
+def _spaced_text(element: lxml_html.HtmlElement) -> str:
+    """The element's text with its parts kept apart: a kicker printed in its own <span> before the
+    headline ("<span>National demo</span>July 9 ...") is a separate phrase, not glued to the first word."""
+    text = element.text or ""
+    for child in element:
+        if not isinstance(child.tag, str):
+            text += child.tail or ""
+            continue
+        part, tail = child.text_content(), child.tail or ""
+        text += part
+        following = tail or " "
+        # only between a part and a word: "Kicker</span>: Headline" keeps its colon where it was
+        if child.tag.lower() in _PART_TAGS and text[-1:].strip() and (following[:1].isalnum() or following[:1] in "\"'„“«¿¡"):
+            text += " "
+        text += tail
+    return text

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tasks.normalize.html import parse_html
-from tasks.normalize.html_fields import choose_published, parse_datetime, split_authors
+from tasks.normalize.bylines import split_authors
+from tasks.normalize.html_fields import choose_published, parse_datetime
 from tasks.normalize.html_title import choose_title
 from tasks.records import RejectError
 

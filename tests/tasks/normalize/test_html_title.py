@@ -116,3 +116,79 @@ def test_title_copy_decides_between_two_punctuations() -> None:
     other = "Towers fall at old power station"
     page = _page(headline=dashed, og=other, title=f"{other} - Politics")
     assert parse_html(page, URL).title == dashed
+
+
+# --- issue 17: titles as printed. One golden page per rule, and the case each must leave alone.
+
+SOCIAL = "When trams give up and concrete bursts: the fight against the next heat wave"
+SEARCH = "Heat chaos: old trams and brittle concrete named as the biggest risks"
+SHOWN = "How the city's trams and motorways are getting ready for heat waves"
+
+
+def _choice(page: str):
+    article = parse_html(page, URL)
+    return article.title, article.extra["title_rule"]
+
+
+def test_printed_headline_over_three_different_headlines() -> None:
+    # search, social and printed headline are three different texts: the printed one is the article's
+    page = _page(headline=SEARCH, og=SOCIAL, title=f"{SEARCH} | Example News", body_top=f"<h1>{SHOWN}</h1>")
+    assert _choice(page) == (SHOWN, "printed-over-rewrites")
+
+
+def test_metadata_edits_of_one_headline_keep_the_json_ld_headline() -> None:
+    # og:title is the JSON-LD headline with a word added: one headline, the printed one is a live-ticker line
+    edited = SEARCH.replace("the biggest", "by far the biggest")
+    page = _page(headline=SEARCH, og=edited, title=SEARCH, body_top=f"<h1>{SHOWN}</h1>")
+    assert _choice(page) == (SEARCH, "jsonld-headline")
+    # the metadata agree: a differing <h1> does not overrule them
+    page = _page(headline=SEARCH, og=SEARCH, title=SEARCH, body_top=f"<h1>{SHOWN}</h1>")
+    assert _choice(page) == (SEARCH, "jsonld-headline")
+
+
+def test_printed_headline_must_be_a_real_headline() -> None:
+    for shown in ("Log In", "Example News", f"{SEARCH[:30]}…", SOCIAL.split(":")[0]):
+        # two words, the site's name, cut off with an ellipsis, the opening words of a metadata title
+        page = _page(headline=SEARCH, og=SOCIAL, title=SEARCH, body_top=f"<h1>{shown}</h1>")
+        assert _choice(page) == (SEARCH, "jsonld-headline"), shown
+
+
+def test_json_ld_headline_equal_to_the_site_name_is_rejected() -> None:
+    page = _page(headline="Example News", og=PRINTED, title=f"{PRINTED} - Example News")
+    assert _choice(page) == (PRINTED, "site-name-rejected")
+
+
+def test_truncated_headline_gives_way_to_the_full_one() -> None:
+    cut = "Trams to reach the north as council…"
+    page = _page(headline=cut, og=PRINTED, title=PRINTED, body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (PRINTED, "truncated-rejected")
+    # an ellipsis that is part of the headline ("...?...") stays when no longer title exists
+    question = "Who is the council's new transport chief?..."
+    page = _page(headline=question, og="Who is the new transport chief?", body_top="<h1>Who is the council's new transport chief?</h1>")
+    assert _choice(page) == (question, "jsonld-headline")
+
+
+def test_multi_part_site_affix_comes_off_when_the_printed_headline_confirms_it() -> None:
+    suffixed = f"{PRINTED} | Politics | Example News"
+    page = _page(og=suffixed, title=suffixed, body_top=f'<h2 itemprop="headline">{PRINTED}</h2>')
+    assert _choice(page) == (PRINTED, "og-title")
+    # unconfirmed, the section stays (it may be part of the headline)
+    page = _page(og=suffixed, title=suffixed)
+    assert _choice(page) == (f"{PRINTED} | Politics", "og-title")
+
+
+def test_site_name_matches_whole_words_only() -> None:
+    # "Report" is a word of the site's name "The Daily Report", not the site's name
+    head = '<meta property="og:site_name" content="The Daily Report">'
+    page = f"<html><head>{head}<meta property='og:title' content='Report: Council budget passes'></head><body><article>{BODY}</article></body></html>"
+    assert parse_html(page, "https://dailyreport.example/a").title == "Report: Council budget passes"
+    # the whole name, or a host, still comes off
+    page = page.replace("Report: Council budget passes", "Council budget passes | The Daily Report")
+    assert parse_html(page, "https://dailyreport.example/a").title == "Council budget passes"
+
+
+def test_kicker_the_printed_headline_carries_is_kept() -> None:
+    headline = "July 9 is coming: unions show strength and unity against the government"
+    top = f"<h1><span>National demo</span>{headline}</h1>"  # the kicker in its own element, no space
+    page = _page(headline=headline, og=f"National demo / {headline}", title=f"National demo {headline} - Example News", body_top=top)
+    assert _choice(page) == (f"National demo / {headline}", "printed-kicker")

@@ -1,0 +1,91 @@
+"""Bylines as printed, on small hand-made pages: one golden page per rule, and the case it must leave alone."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+
+from tasks.normalize.bylines import is_role, sort_byline, split_authors, strip_role
+from tasks.normalize.documents import article_row
+from tasks.normalize.html import parse_html
+from warehouse.schemas import ARTICLES
+
+BODY = "".join(
+    f"<p>{text}</p>"
+    for text in (
+        "The city council voted on Tuesday evening to approve a new budget for public transport, "
+        "ending months of debate between the mayor and the opposition over fares and routes.",
+        "Under the plan, bus fares will stay frozen for two years while the tram network is extended "
+        "to three districts in the north of the city that have long complained of poor service.",
+    )
+)
+URL = "https://news.example.org/politics/council-budget"
+SITES = ["Example News", "news.example.org", "example"]
+
+
+def _page(*, authors: object = None, meta_author: str | None = None, before: str = "", after: str = "") -> str:
+    head = '<meta property="og:site_name" content="Example News"><title>Council budget passes</title>'
+    if authors is not None:
+        article = {"@type": "NewsArticle", "headline": "Council budget passes", "author": authors}
+        head += f'<script type="application/ld+json">{json.dumps(article)}</script>'
+    if meta_author:
+        head += f'<meta name="author" content="{meta_author}">'
+    return f"<html lang='en'><head>{head}</head><body>{before}<article><h1>Council budget passes</h1>{BODY}</article>{after}</body></html>"
+
+
+def _byline(page: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    article = parse_html(page, URL)
+    return article.authors, article.agencies
+
+
+def test_people_over_organisations_and_desks() -> None:
+    # a desk beside a person goes; the site's own name gives way to the byline naming a person
+    assert _byline(_page(authors=["Jane Doe", "Politics Desk"])) == (("Jane Doe",), ())
+    page = _page(authors={"@type": "Organization", "name": "Example News"}, before='<p class="byline">By Jane Doe</p>')
+    assert _byline(page) == (("Jane Doe",), ())
+    # a name carrying the site's name is the site's (an edition, a sister title), not a person
+    page = _page(authors="Example Morning Herald", before='<span class="article__author">Von Jane Doe, Berlin</span>')
+    assert _byline(page) == (("Jane Doe",), ())
+    # with no person anywhere, the desk is what the page credits: it stays
+    assert _byline(_page(authors="Example News Staff")) == (("Example News Staff",), ())
+
+
+def test_roles_and_credentials_come_off() -> None:
+    assert _byline(_page(meta_author="Jane Doe, Senior Political Editor")) == (("Jane Doe",), ())
+    assert _byline(_page(authors=["John Roe, MD, MPH", "Ana Ruiz PhD"])) == (("John Roe", "Ana Ruiz"), ())
+    assert strip_role("신현주 기자") == "신현주"
+    assert strip_role("Jane Doe (Reporter)") == "Jane Doe"
+    # a comma that does not start a role, and a title before the name, stay
+    assert strip_role("Dr. Max Kolter") == "Dr. Max Kolter"
+    assert split_authors(["Jane Doe, Berlin"]) == ["Jane Doe", "Berlin"]
+    assert strip_role("Guardian staff reporter") == "Guardian staff reporter"  # not a person: no role to cut
+    assert is_role("Chief Correspondent") and not is_role("Jane Editor-Doe")
+
+
+def test_agencies_are_kept_apart_from_authors() -> None:
+    assert _byline(_page(authors=["Jane Doe", "dpa"])) == (("Jane Doe",), ("dpa",))
+    assert _byline(_page(meta_author="By Jane Doe and The Associated Press")) == (("Jane Doe",), ("The Associated Press",))
+    # an agency alone: no author, and no person picked from the text below
+    page = _page(authors="AP", after="<p>(Reporting by Will Dunham; Editing by Tom Brown)</p>")
+    assert _byline(page) == ((), ("AP",))
+    assert sort_byline(["Reuters", "Jane Doe", "Example News"], SITES).agencies == ["Reuters"]
+
+
+def test_no_author_from_comments_or_related_story_widgets() -> None:
+    related = (
+        '<aside class="widget featured-posts"><span class="author">John Roe</span></aside>'
+        '<div class="teaserSection"><ul class="articleBox__authorList"><li>Mary Major</li></ul></div>'
+    )
+    comments = '<div id="comments"><span class="comment-author">Rick Reader</span></div>'
+    byline = '<ul class="metaInfoAuthorList"><li><a href="/author/jane">Jane Doe</a></li></ul>'
+    assert _byline(_page(before=related + byline, after=comments)) == (("Jane Doe",), ())
+    # only widgets and comments: no author at all
+    assert _byline(_page(before=related, after=comments)) == ((), ())
+
+
+def test_agencies_reach_the_articles_row() -> None:
+    article = parse_html(_page(authors=["Jane Doe", "Reuters"]), URL)
+    row = article_row(article, {"document_id": "d", "source": "s", "uri": URL}, "a", "load")
+    assert (row["authors"], row["agencies"]) == (["Jane Doe"], ["Reuters"])
+    pa.Table.from_pylist([row], schema=ARTICLES.schema)
