@@ -25,18 +25,28 @@ def extraction(
     ],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the full report (JSON) here.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N cases of each folder.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print, per page, which source or rule chose newsflow's title.")
+    ] = False,
 ) -> None:
     """Run newsflow's HTML parser and plain trafilatura on the same pages; compare both to the truth.
 
     Prints body precision/recall/F1 (4-token shingles), title, date, author set-F1, language and
-    pages/s per extractor; the JSON report adds the worst pages by newsflow body F1.
+    pages/s per extractor, then how many titles each title rule chose (and how many were right);
+    the JSON report adds the worst pages by newsflow body F1 and every page's title choice.
 
     [b]Examples[/b]
 
       newsflow eval extraction ../shared/eval/fundus --limit 50
       newsflow eval extraction ../shared/eval/scrapinghub --out data/eval-scrapinghub.json
+      newsflow eval extraction ../shared/eval/fundus --explain
     """
-    from tasks.evaluate.extraction import evaluate_extraction, render_extraction_report
+    from tasks.evaluate.extraction import (
+        evaluate_extraction,
+        render_extraction_report,
+        render_title_choices,
+        render_title_rules,
+    )
 
     stdout, stderr = Console(), Console(stderr=True)
     if stdout.width < 110:
@@ -48,7 +58,13 @@ def extraction(
             raise typer.Exit(1)
         stderr.print(f"evaluating {path} …")
         results.append(evaluate_extraction(path, limit))
+    if explain:
+        for line in render_title_choices(results):
+            stdout.print(line, markup=False, highlight=False, soft_wrap=True)
     stdout.print(render_extraction_report(results))
+    rules = render_title_rules(results)
+    if rules is not None:
+        stdout.print(rules)
     if out is not None:
         out.write_text(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False) + "\n")
         stderr.print(f"report written to {out}")

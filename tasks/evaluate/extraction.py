@@ -5,6 +5,10 @@ The folder holds `cases.jsonl` (one case a line: `file` -> gzipped HTML, `url`, 
 Every extractor runs on the same decoded text in the same run, so their figures compare directly.
 Dates compare on the publisher's calendar day: newsflow's date as the page wrote it (its local
 time, `published_local`), never its UTC day. A case whose `published` is null expects no date.
+Authors compare as the byline credits them: newsflow's `authors` (people) plus its `agencies`,
+because the fundus truth lists an agency credit ("dpa", "AP") among the authors; the report also
+gives the people-only figure (`author_f1_people`). Each newsflow title names the source or rule
+that chose it (`title_rule`); the report counts them per set, right and wrong.
 """
 
 from __future__ import annotations
@@ -68,11 +72,14 @@ def _run_newsflow(html: str, url: str | None) -> dict:
     try:
         article = parse_html(html, url)
     except RejectError as exc:
-        return {"body": "", "title": None, "authors": [], "date": None, "language": None, "reject": exc.reason}
+        return {"body": "", "title": None, "authors": [], "agencies": [], "date": None, "language": None,
+                "reject": exc.reason, "title_rule": "rejected"}
     return {
         "body": article.body,
         "title": article.title,
+        "title_rule": article.extra.get("title_rule"),
         "authors": list(article.authors),
+        "agencies": list(article.agencies),
         "date": publisher_time(article),
         "language": article.language,
     }
@@ -119,6 +126,8 @@ def _score_page(case: dict, got: dict, expected_lang: str | None) -> dict:
         scores["precision"], scores["recall"], scores["f1"] = body_scores(got["body"], case.get("body"))
     if case.get("title") and "title" in got:
         scores["title"] = float(title_matches(got["title"], case["title"]))
+    if got.get("title_rule"):
+        scores["title_rule"] = got["title_rule"]
     expected_date = parse_expected_date(case.get("published"))
     if expected_date is not None:
         scores["date"] = float(date_matches(got["date"], expected_date))
@@ -127,7 +136,9 @@ def _score_page(case: dict, got: dict, expected_lang: str | None) -> dict:
     if case.get("set") and "date" in scores:
         scores["set"] = case["set"]
     if case.get("authors") is not None and "authors" in case and "authors" in got:
-        scores["author_f1"] = author_f1(got["authors"], case["authors"])
+        scores["author_f1"] = author_f1([*got["authors"], *got.get("agencies", [])], case["authors"])
+        if "agencies" in got:
+            scores["author_f1_people"] = author_f1(got["authors"], case["authors"])
     if expected_lang and "language" in got:
         scores["language"] = float(primary_language(got["language"]) == expected_lang)
     if got.get("reject"):
@@ -137,11 +148,15 @@ def _score_page(case: dict, got: dict, expected_lang: str | None) -> dict:
 
 def _summarize(pages: list[dict], seconds: float) -> dict:
     summary: dict[str, Any] = {"pages": len(pages)}
-    for key in ("precision", "recall", "f1", "title", "date", "author_f1", "language"):
+    for key in ("precision", "recall", "f1", "title", "date", "author_f1", "author_f1_people", "language"):
         values = [page[key] for page in pages if key in page]
-        summary[key] = round(fmean(values), 4) if values else None
+        if values or key != "author_f1_people":
+            summary[key] = round(fmean(values), 4) if values else None
         if key in ("title", "date", "author_f1", "language"):
             summary[f"{key}_pages"] = len(values)
+    rules = title_rule_counts(pages)
+    if rules:
+        summary["title_rules"] = rules
     by_set: dict[str, list[float]] = {}
     for page in pages:
         if "set" in page:
@@ -154,11 +169,28 @@ def _summarize(pages: list[dict], seconds: float) -> dict:
     return summary
 
 
+def title_rule_counts(pages: list[dict]) -> dict[str, dict[str, int]]:
+    """Per title rule: on how many pages it chose the title, and on how many of those (with a
+    title truth) the title was right."""
+    counts: dict[str, dict[str, int]] = {}
+    for page in pages:
+        if "title_rule" not in page:
+            continue
+        entry = counts.setdefault(page["title_rule"], {"pages": 0, "right": 0, "judged": 0})
+        entry["pages"] += 1
+        if "title" in page:
+            entry["judged"] += 1
+            entry["right"] += int(page["title"])
+    return dict(sorted(counts.items(), key=lambda item: -item[1]["pages"]))
+
+
 def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10) -> dict:
     """Run newsflow's `parse_html` and plain trafilatura on every case of `path`; score both.
 
     Returns a JSON-ready dict: per-extractor averages (body precision/recall/F1, title, date,
-    author set-F1, language accuracy, pages/s) and the `worst` pages by newsflow body F1.
+    author set-F1, language accuracy, pages/s, newsflow's title rules), the `worst` pages by
+    newsflow body F1, and `title_choices`: per page, newsflow's title, the rule that chose it and
+    the truth.
     """
     path = Path(path)
     cases = load_cases(path, limit)
@@ -168,6 +200,7 @@ def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10
     seconds = dict.fromkeys(EXTRACTORS, 0.0)
     language_sources: dict[str, int] = {}
     per_case_dates: list[dict[str, object]] = []
+    title_choices: list[dict[str, object]] = []
     for number, case in enumerate(cases, 1):
         html = decode_html(gzip.decompress((path / case["file"]).read_bytes()))
         expected_lang, lang_source = _expected_language(case, set_language)
@@ -178,6 +211,9 @@ def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10
             got = RUNNERS[name](html, case.get("url"))
             seconds[name] += time.perf_counter() - start
             per_case_dates[-1][name] = got.get("date")
+            if name == "newsflow":
+                title_choices.append({"id": case.get("id", case["file"]), "rule": got.get("title_rule"),
+                                      "title": got.get("title"), "truth": case.get("title")})
             scores = _score_page(case, got, expected_lang)
             scores["id"] = case.get("id", case["file"])
             per_page[name].append(scores)
@@ -200,6 +236,7 @@ def evaluate_extraction(path: Path, limit: int | None = None, *, worst: int = 10
             for ours, theirs in ranked[:worst]
         ],
         "date_misses": date_misses,  # newsflow's, with what each extractor found
+        "title_choices": title_choices,
     }
 
 
@@ -221,6 +258,38 @@ _COLUMNS = (
     ("language", "lang"),
     ("pages_per_s", "pg/s"),
 )
+
+
+def render_title_rules(result: dict | list[dict]) -> Table | None:
+    """Which source or rule chose newsflow's titles, per set: pages, and right of those with a title truth."""
+    results = result if isinstance(result, list) else [result]
+    rows = [(one, rule, entry) for one in results
+            for rule, entry in (one["extractors"].get("newsflow", {}).get("title_rules") or {}).items()]
+    if not rows:
+        return None
+    table = Table(title="Title rules (newsflow): which source or rule chose the title")
+    for label, justify in (("set", "left"), ("rule", "left"), ("pages", "right"), ("right", "right")):
+        table.add_column(label, justify=justify, no_wrap=True)
+    for one, rule, entry in rows:
+        right = f"{entry['right']}/{entry['judged']}" if entry["judged"] else "–"
+        table.add_row(f"{one['set']} ({one['pages']})", rule, str(entry["pages"]), right)
+    return table
+
+
+def render_title_choices(result: dict | list[dict]) -> list[str]:
+    """One line per page: right or wrong (or "-" without a truth), the rule that chose newsflow's
+    title, the page and the title; a wrong one is followed by the truth."""
+    results = result if isinstance(result, list) else [result]
+    lines = []
+    for one in results:
+        for choice in one.get("title_choices", []):
+            truth = choice.get("truth")
+            right = title_matches(choice.get("title"), truth) if truth else None
+            mark = "-" if right is None else ("ok" if right else "NO")
+            lines.append(f"{mark:2} {choice.get('rule')!s:22} {one['set']}/{choice['id']}: {choice.get('title')}")
+            if right is False:
+                lines.append(f"{'':25} truth: {truth}")
+    return lines
 
 
 def render_extraction_report(result: dict | list[dict]) -> Table:

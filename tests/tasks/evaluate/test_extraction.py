@@ -78,6 +78,30 @@ def test_cli_writes_json_and_prints_table(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["extractors"]["newsflow"]["pages"] == 1
 
 
+def test_title_rules_are_counted_and_explained(tmp_path: Path) -> None:
+    folder = _write_set(tmp_path / "tiny")
+    result = evaluate_extraction(folder)
+    assert result["extractors"]["newsflow"]["title_rules"] == {"document-title": {"pages": 1, "right": 1, "judged": 1}}
+    assert result["title_choices"] == [{"id": "a", "rule": "document-title", "title": "Floods hit valley", "truth": "Floods hit valley"}]
+    out = CliRunner().invoke(eval_app, ["extraction", str(folder), "--explain"])
+    assert out.exit_code == 0, out.output
+    assert "ok document-title" in out.stdout and "tiny/a: Floods hit valley" in out.stdout
+    assert "Title rules" in out.stdout  # the per-rule counts are printed on every run
+
+
+def test_agencies_count_as_byline_credits(tmp_path: Path) -> None:
+    # the fundus truth lists an agency among the authors; newsflow keeps it apart, the score joins them
+    folder = _write_set(tmp_path / "tiny")
+    case = json.loads((folder / "cases.jsonl").read_text())
+    case["authors"] = ["Sam Lee", "dpa"]
+    (folder / "cases.jsonl").write_text(json.dumps(case) + "\n")
+    page = gzip.decompress((folder / "html" / "a.html.gz").read_bytes()).decode()
+    page = page.replace('content="Sam Lee"', 'content="Sam Lee, dpa"')
+    (folder / "html" / "a.html.gz").write_bytes(gzip.compress(page.encode()))
+    ours = evaluate_extraction(folder)["extractors"]["newsflow"]
+    assert ours["author_f1"] == 1.0 and ours["author_f1_people"] == pytest.approx(2 / 3, abs=1e-3)
+
+
 def test_cli_explains_a_wrong_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(eval_app, ["extraction", str(tmp_path)])
     assert result.exit_code == 1
