@@ -15,7 +15,7 @@ from tasks.normalize.html_fields import fold, site_like
 from tasks.normalize.html_meta import clean_text
 
 _BY = re.compile(
-    r"^\s*(?:written\s+by|posted\s+by|reported\s+by|text|by|von|par|por|av|af|door|от|автор|autor|autorin|author|reporter)\s*[:\s]\s*",
+    r"^\s*(?:(?:written|posted|reported|analysis|commentary|opinion|review|story|words)\s+by|text|by|von|par|por|av|af|door|от|автор|autor|autorin|author|reporter)\s*[:\s]\s*",
     re.IGNORECASE,
 )
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\boch\b|\ben\b)\s*", re.IGNORECASE)
@@ -37,7 +37,7 @@ AGENCIES = frozenset(
 # what a role or a credential after a name looks like ("Editor", "Senior Political Correspondent", "PhD")
 _ROLE_WORDS = (
     r"editor|reporter|correspondent|writer|columnist|journalist|contributor|photographer|producer|analyst|"
-    r"intern|editor-in-chief|redakteur(?:in)?|korrespondent(?:in)?|reporterin|autor(?:in)?|correspondant|"
+    r"intern|editor-in-chief|editor-at-large|redakteur(?:in)?|korrespondent(?:in)?|reporterin|autor(?:in)?|correspondant|"
     r"journaliste|rédacteur|rédactrice|corresponsal|periodista|redattore|giornalista|redacteur|verslaggever"
 )
 _ROLE = re.compile(
@@ -47,6 +47,8 @@ _ROLE = re.compile(
     rf"(?:\s+(?:at large|for [\w .]+|at [\w .]+))?$",
     re.IGNORECASE,
 )
+_ROLE_WORD = re.compile(rf"^(?:{_ROLE_WORDS})s?$", re.IGNORECASE)
+_ACRONYM = re.compile(r"^[A-Z]{2,5}$")
 _CREDENTIAL = re.compile(
     r"^(?:ph\.?\s?d\.?|m\.?d\.?|d\.?o\.?|r\.?n\.?|np|pa-c|mph|mba|msc?|m\.sc\.?|ma|ba|bsc?|dds|dmd|dvm|pharmd|jd|"
     r"llm|cpa|cfa|cfp|rdn?|lcsw|facs|facp|frcp|mrcp|psyd|edd|dphil|msn|bsn|aprn|cscs|dpt|mfa|fache|mrcgp)$",
@@ -74,9 +76,16 @@ def is_agency(name: str) -> bool:
 
 
 def is_role(part: str) -> bool:
-    """A role or credential on its own ("Senior Editor", "PhD"): what a split byline leaves behind."""
+    """A role or credential on its own ("Senior Editor", "AP Sports Writer", "PhD"): what a split
+    byline leaves behind."""
     text = part.strip(" .,;:|()")
-    return bool(text) and (_ROLE.match(text) is not None or _CREDENTIAL.match(text) is not None)
+    words = text.split()
+    if not words or len(words) > 5:
+        return False
+    if _ROLE.match(text) or _CREDENTIAL.match(text):
+        return True
+    # an outlet's acronym, then any words, then a role word: "AP Auto Writer", "CNN Editor-at-large"
+    return len(words) >= 2 and _ACRONYM.match(words[0]) is not None and _ROLE_WORD.match(words[-1]) is not None
 
 
 def strip_role(name: str) -> str:
@@ -88,9 +97,10 @@ def strip_role(name: str) -> str:
             name = re.sub(r"\s*(?:,|\||–|—| - |\()\s*[^,|–—(]*$", "", name).strip()
             continue
         words = name.split()
-        # a credential or one role word written straight after the name ("Jane Doe PhD", "Ravi Kumar Editor")
+        # a credential written straight after the name ("Jane Doe PhD"); a role word is not cut
+        # there: "AP Sports Writer" is a role, not a person called "AP Sports"
         rest = " ".join(words[:-1]).rstrip(",")
-        if len(words) >= 3 and (_CREDENTIAL.match(words[-1].strip(".,")) or _ROLE.match(words[-1])) and looks_like_person(rest):
+        if len(words) >= 3 and _CREDENTIAL.match(words[-1].strip(".,")) and looks_like_person(rest):
             name = rest
             continue
         return name
@@ -144,6 +154,8 @@ def split_authors(raw: list[str]) -> list[str]:
             continue
         parts = _AUTHOR_SPLIT.split(value) if len(value.split()) > 3 or _has_joiner(value) else [value]
         for part in parts:
+            if is_role(_BY.sub("", part)):
+                continue
             part = clean_author(part)
             key = fold(part)
             if not part or key in seen or is_role(part) or _NOT_A_NAME.search(part) or len(part) > 60 or len(part.split()) > 5:

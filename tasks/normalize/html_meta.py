@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 
 from lxml import html as lxml_html
 
@@ -177,3 +178,16 @@ def _spaced_text(element: lxml_html.HtmlElement) -> str:
             text += " "
         text += tail
     return text
+
+
+_BLOCK_TAGS = {"div", "p", "li", "ul", "ol", "br", "section", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "tr", "td"}
+
+
+def parts_text(element: lxml_html.HtmlElement, separator: str = "; ") -> str:
+    """The element's text with `separator` after each block inside it: a byline printed as
+    "<div>By A and B</div><div>Associated Press</div>" reads "By A and B; Associated Press; "."""
+    copy = deepcopy(element)
+    for child in copy.iterdescendants():
+        if isinstance(child.tag, str) and child.tag.lower() in _BLOCK_TAGS:
+            child.tail = separator + (child.tail or "")
+    return copy.text_content()

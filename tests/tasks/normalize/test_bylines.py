@@ -63,6 +63,29 @@ def test_roles_and_credentials_come_off() -> None:
     assert is_role("Chief Correspondent") and not is_role("Jane Editor-Doe")
 
 
+def test_byline_found_where_pages_print_it() -> None:
+    # a link to the author's page; the "Written by" label/data pair of link previews
+    page = _page(meta_author="Example News", before='<p>von <a href="/autoren/name/max-kolter">Dr. Max Kolter</a></p>')
+    assert _byline(page) == (("Dr. Max Kolter",), ())
+    head = '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
+    assert _byline(_page().replace("<title>", head + "<title>")) == (("Jane Doe",), ())
+    # a byline box: the names element, not the box with the outlet and the date glued on
+    box = (
+        '<div class="byline-section"><span class="author">Kevin Johnson and Kevin McCoy</span>'
+        '<span class="publication">Example Today</span><div class="date">Published 7:07 PM Nov 19, 2019</div></div>'
+    )
+    assert _byline(_page(before=box)) == (("Kevin Johnson", "Kevin McCoy"), ())
+    # names and outlet in separate blocks of one element are separate parts
+    blocks = '<div class="author-box"><div>By DANICA KIRKA and JILL LAWLESS</div><div>Associated Press</div></div>'
+    assert _byline(_page(before=blocks)) == (("DANICA KIRKA", "JILL LAWLESS"), ("Associated Press",))
+
+
+def test_role_phrases_after_a_name_are_not_authors() -> None:
+    assert split_authors(["By GREG BEACHAM, AP Sports Writer"]) == ["GREG BEACHAM"]
+    assert split_authors(["Analysis by Chris Cillizza, CNN Editor-at-large"]) == ["Chris Cillizza"]
+    assert split_authors(["Guardian staff reporter"]) == ["Guardian staff reporter"]  # a desk, kept for sort_byline
+
+
 def test_agencies_are_kept_apart_from_authors() -> None:
     assert _byline(_page(authors=["Jane Doe", "dpa"])) == (("Jane Doe",), ("dpa",))
     assert _byline(_page(meta_author="By Jane Doe and The Associated Press")) == (("Jane Doe",), ("The Associated Press",))
