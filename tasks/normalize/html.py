@@ -14,8 +14,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
-from tasks.normalize.bylines import Byline, looks_like_person, sort_byline, split_authors
 from tasks.normalize.html_body import extract_body, related_links
+from tasks.normalize.html_bylines import read_byline
 from tasks.normalize.html_dates import find_published
 from tasks.normalize.html_fields import language_code
 from tasks.normalize.html_title import page_title
@@ -26,7 +26,6 @@ from tasks.normalize.html_meta import (
     heading_texts,
     jsonld_types,
     names_of,
-    parts_text,
     read_jsonld,
     read_meta,
 )
@@ -37,7 +36,6 @@ from tasks.enrich.language import CERTAIN, detect_language
 _MACRO = {"nb": "no", "nn": "no"}
 MAX_HTML_CHARS = 20_000_000
 MIN_BODY_CHARS = 40
-_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 
 
 def parse_html(text: str, uri: str | None = None) -> ParsedArticle:
@@ -76,7 +74,7 @@ def _parse(text: str, uri: str | None) -> ParsedArticle:
     main = extract_body(tree, uri, [title, *headings], summaries)
     body = main.text
     # a byline or date line in the text counts only when the page's markup names no person or agency
-    byline = _byline(tree, meta, article_ld, site_names)
+    byline = read_byline(tree, meta, article_ld, site_names)
     authors = byline.people or ([] if byline.agencies else main.authors) or byline.organisations
     text_date = (main.published_at, main.published_raw) if main.published_at is not None else None
     published_at, published_raw, published_day = find_published(tree, meta, article_ld, canonical_url or uri, text_date, text) or (None, None, None)
@@ -153,68 +151,6 @@ def _site_name(meta: dict, objects: list[dict], article_ld: dict) -> str | None:
             if names:
                 return names[0]
     return None
-
-
-def _byline(tree: lxml_html.HtmlElement, meta: dict, article_ld: dict, site_names: list[str]) -> Byline:
-    """JSON-LD article authors, else author <meta> tags, else a byline element: the first source
-    that names a person or a news agency decides. A source naming only the site or a desk ("LTO",
-    "BR24 Redaktion") gives way to a later one naming people, and is kept if none does.
-    """
-    raw_meta = [value for key in _AUTHOR_META for value in meta.get(key, ())] + _written_by(meta)
-    fallback: list[str] = []
-    for names in (
-        split_authors(names_of(article_ld.get("author") or article_ld.get("creator"))),
-        split_authors(raw_meta),
-        _byline_authors(tree),
-    ):
-        byline = sort_byline(names, site_names)
-        if byline.people or byline.agencies:
-            return byline
-        fallback = fallback or byline.organisations
-    return Byline([], [], fallback)
-
-
-def _written_by(meta: dict) -> list[str]:
-    """The "Written by" value of the label/data pairs SEO plugins write for link previews
-    (`twitter:label1` "Written by" + `twitter:data1` "Jane Doe", or `twitter:misc:Written by`)."""
-    values = list(meta.get("twitter:misc:written by", ()))
-    for number in range(1, 5):
-        labels = meta.get(f"twitter:label{number}", ())
-        if labels and labels[0].strip().casefold() in _WRITTEN_BY:
-            values += meta.get(f"twitter:data{number}", [])[:1]
-    return values
-
-
-_WRITTEN_BY = {"written by", "author", "verfasst von", "geschrieben von", "escrito por", "écrit par", "scritto da", "geschreven door"}
-
-
-# a byline inside these belongs to a comment or to another story (a teaser, a related-articles box)
-_OTHER_STORY = (
-    "ancestor-or-self::*[self::nav or self::aside"
-    ' or (not(self::body or self::html or self::main) and re:test(concat(@class, " ", @id),'
-    ' "related|sidebar|widget|recent|popular|recommend|trending|teaser|comment|more-", "i"))]'
-)
-_REGEXP = {"re": "http://exslt.org/regular-expressions"}
-
-
-def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
-    bylines = tree.xpath(
-        '//*[@rel="author" or @itemprop="author" or re:test(@class, "byline|author", "i") or (self::a and re:test(@href,'
-        ' "/(authors?|autor|autoren|auteurs?|autore|autori|journalists?|journalisten|redakteur|reporters?|writers?)/", "i"))]',
-        namespaces=_REGEXP,
-    )
-    candidates = [e for e in bylines[:40] if not e.xpath(_OTHER_STORY, namespaces=_REGEXP)]
-    # the innermost: a byline box holds the names in one element and the outlet or the date in others
-    matched = set(candidates)
-    candidates = [e for e in candidates if not any(d in matched for d in e.iterdescendants())]
-    for element in candidates[:5]:
-        text = clean_text(parts_text(element))
-        if 2 < len(text) < 120:
-            # a page-layout byline is noisier than metadata: accept it only when it names people
-            names = [name for name in split_authors([text]) if looks_like_person(name)]
-            if names:
-                return names
-    return []
 
 
 def _language(declared: str | None, body: str) -> tuple[str, str]:
