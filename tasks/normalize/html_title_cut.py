@@ -42,6 +42,10 @@ def title_variants(title: str, site_names: list[str], depth: int = 0) -> list[tu
             head, tail = sep.join(parts[:-1]).strip(), parts[-1]
             if head and len(tail.split()) <= 4:
                 variants.append((head, False))
+            # a series or newsletter label before a pipe ("Morning Briefing | Headline"): only where confirmed
+            label, rest = parts[0], sep.join(parts[1:]).strip()
+            if sep == " | " and rest and len(label.split()) <= 4:
+                variants.append((rest, False))
     return variants
 
 

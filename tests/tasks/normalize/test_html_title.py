@@ -192,3 +192,12 @@ def test_kicker_the_printed_headline_carries_is_kept() -> None:
     top = f"<h1><span>National demo</span>{headline}</h1>"  # the kicker in its own element, no space
     page = _page(headline=headline, og=f"National demo / {headline}", title=f"National demo {headline} - Example News", body_top=top)
     assert _choice(page) == (f"National demo / {headline}", "printed-kicker")
+
+
+def test_series_label_before_a_pipe_comes_off_when_the_printed_headline_confirms_it() -> None:
+    labelled = f"Morning Briefing | {PRINTED}"
+    page = _page(og=labelled, title=labelled, body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (PRINTED, "og-title")
+    # not printed that way: the label may be part of the headline, it stays
+    page = _page(og=labelled, title=labelled, body_top=f"<h1>{labelled}</h1>")
+    assert _choice(page) == (labelled, "og-title")
