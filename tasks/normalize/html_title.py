@@ -75,7 +75,8 @@ def choose_page_title(sources: TitleSources, headings: list[str]) -> TitleChoice
             rule = source
         candidates.append("" if reason else text)
     chosen = choose_title(candidates, headings, sources.site_names, displayed=sources.printed)
-    rule = rule if any(candidates) else ("h1" if chosen else "none")
+    if not any(candidates):  # every metadata title absent or rejected: the first <h1>
+        rule = rule or ("h1" if chosen else "none")
     for name, apply in RULES:
         better = apply(chosen, sources)
         if better and better != chosen:

@@ -201,3 +201,11 @@ def test_series_label_before_a_pipe_comes_off_when_the_printed_headline_confirms
     # not printed that way: the label may be part of the headline, it stays
     page = _page(og=labelled, title=labelled, body_top=f"<h1>{labelled}</h1>")
     assert _choice(page) == (labelled, "og-title")
+
+
+def test_every_metadata_title_cut_short_leaves_the_h1() -> None:
+    cut = "Trams to reach the north as council…"
+    page = _page(headline=cut, og=cut, title=f"{cut} | Example News", body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (PRINTED, "truncated-rejected")
+    page = _page(body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (PRINTED, "h1")
