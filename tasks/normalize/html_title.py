@@ -21,6 +21,7 @@ from tasks.normalize.html_title_cut import cut_title, title_variants, without_ki
 from tasks.normalize.html_title_rules import (
     TitleSources,
     printed_kicker,
+    printed_over_document_title,
     printed_over_rewrites,
     printed_over_seo,
     punctuation_from_title,
@@ -31,6 +32,7 @@ from tasks.normalize.html_title_rules import (
 RULES: tuple[tuple[str, Callable[[str | None, TitleSources], str | None]], ...] = (
     ("printed-over-seo", printed_over_seo),
     ("printed-over-rewrites", printed_over_rewrites),
+    ("printed-over-document-title", printed_over_document_title),
     ("printed-kicker", printed_kicker),
     ("title-punctuation", punctuation_from_title),
 )

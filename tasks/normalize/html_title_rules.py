@@ -7,12 +7,15 @@ or None when it does not apply; html_title applies them in order and names the o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tasks.normalize.html_fields import fold, site_like
 from tasks.normalize.html_title_cut import cut_title, title_variants, words
 
 _ELLIPSIS = ("…", "...")
+# scripts written without spaces between words (Chinese, Japanese, Thai): counted in letters
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\u0e00-\u0e7f\uf900-\ufaff]")
 # two metadata titles sharing less than this share of their words are two different headlines
 _REWRITE_OVERLAP = 1 / 3
 
@@ -61,10 +64,10 @@ def rejection(title: str, sources: TitleSources) -> str | None:
 
 
 def real_headline(text: str | None, sources: TitleSources) -> bool:
-    """At least three words (or ten letters of a script without spaces), not the site's name, and not
+    """At least three words (or ten letters of a script written without spaces), not the site's name, and not
     cut short: no ellipsis at the end, not the opening words of a longer metadata title."""
     found = words(text)
-    if len(found) < 3 and len("".join(found)) < 10:
+    if len(found) < 3 and not (_UNSPACED.search(text or "") and len("".join(found)) >= 10):
         return False
     if site_like(text or "", sources.site_names) or (text or "").rstrip().endswith(_ELLIPSIS):
         return False
@@ -104,6 +107,17 @@ def printed_over_rewrites(chosen: str | None, sources: TitleSources) -> str | No
     if any(_overlap(a, b) >= _REWRITE_OVERLAP for a, b in pairs):
         return None
     return printed
+
+
+def printed_over_document_title(chosen: str | None, sources: TitleSources) -> str | None:
+    """With no JSON-LD, og or twitter title, the <title> (the browser tab's, often written for
+    search: "Atkins diet (14 days) - lose up to 10 kg. Reviews", "Site: Headline") gives way to a
+    printed headline in other words."""
+    if not (chosen and sources.document_title) or any(text for _, text in sources.metadata()[:3]):
+        return None
+    if not real_headline(sources.printed, sources) or words(sources.printed) == words(chosen):
+        return None
+    return sources.printed
 
 
 def printed_kicker(chosen: str | None, sources: TitleSources) -> str | None:

@@ -209,3 +209,27 @@ def test_every_metadata_title_cut_short_leaves_the_h1() -> None:
     assert _choice(page) == (PRINTED, "truncated-rejected")
     page = _page(body_top=f"<h1>{PRINTED}</h1>")
     assert _choice(page) == (PRINTED, "h1")
+
+
+def test_printed_headline_over_a_lone_document_title() -> None:
+    # only the browser tab's title, written for search: the printed headline is the article's
+    page = _page(title=f"Council budget 2024 - fares frozen, trams extended. Reviews", body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (PRINTED, "printed-over-document-title")
+    page = _page(title=f"The Example Review: {PRINTED}", body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (PRINTED, "printed-over-document-title")
+    # with og:title present, or an <h1> that is not a headline, the metadata title stays
+    page = _page(og=SEO, title=SEO, body_top=f"<h1>{PRINTED}</h1>")
+    assert _choice(page) == (SEO, "og-title")
+    page = _page(title=SEO, body_top="<h1>Latest news</h1>")
+    assert _choice(page) == (SEO, "document-title")
+
+
+def test_a_real_headline_counts_words_or_letters_of_unspaced_scripts() -> None:
+    from tasks.normalize.html_title_rules import TitleSources, real_headline
+
+    sources = TitleSources(og_title="Council budget passes after a long night of debate", site_names=["Example News"])
+    assert real_headline("Trams reach the north", sources)
+    assert not real_headline("Latest news", sources)  # two words, however many letters
+    assert not real_headline("Council budget passes", sources)  # the opening words of og:title
+    assert real_headline("宮崎県で震度5弱、高知と宮崎に津波注意報", sources)
+    assert not real_headline("津波注意報", sources)
