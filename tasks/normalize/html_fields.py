@@ -49,6 +49,12 @@ def site_like(part: str, site_names: list[str]) -> bool:
     return False
 
 
+def is_site_name(text: str, site_names: list[str]) -> bool:
+    """`text` is exactly one of the site's names (a leading "The" aside): not a title that mentions it."""
+    folded = fold(text).strip(" .")
+    return bool(folded) and any(folded in (fold(site), _THE.sub("", fold(site))) for site in site_names)
+
+
 # a leading article is not part of what a title suffix calls the site ("Guardian" for "The Guardian")
 _THE = re.compile(r"^(?:the|der|die|das|le|la|les|el|il|lo|de|het|o|a)\s+")
 

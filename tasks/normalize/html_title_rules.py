@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tasks.normalize.html_fields import fold, site_like
+from tasks.normalize.html_fields import fold, is_site_name
 from tasks.normalize.html_title_cut import cut_title, title_variants, words
 
 _ELLIPSIS = ("…", "...")
@@ -50,7 +50,7 @@ class TitleSources:
 def rejection(title: str, sources: TitleSources) -> str | None:
     """Why a metadata title cannot be the headline: "site-name" when it is the site's name,
     "truncated" when it ends in an ellipsis and another title is the full one; else None."""
-    if site_like(title, sources.site_names) or site_like(sources.cut(title), sources.site_names):
+    if is_site_name(title, sources.site_names) or is_site_name(sources.cut(title), sources.site_names):
         return "site-name"
     stem = sources.cut(title).rstrip()
     if not stem.endswith(_ELLIPSIS):
@@ -69,7 +69,7 @@ def real_headline(text: str | None, sources: TitleSources) -> bool:
     found = words(text)
     if len(found) < 3 and not (_UNSPACED.search(text or "") and len("".join(found)) >= 10):
         return False
-    if site_like(text or "", sources.site_names) or (text or "").rstrip().endswith(_ELLIPSIS):
+    if is_site_name(text or "", sources.site_names) or (text or "").rstrip().endswith(_ELLIPSIS):
         return False
     for _, other in sources.metadata():
         longer = words(sources.cut(other)) if other else []

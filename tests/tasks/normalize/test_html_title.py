@@ -233,3 +233,9 @@ def test_a_real_headline_counts_words_or_letters_of_unspaced_scripts() -> None:
     assert not real_headline("Council budget passes", sources)  # the opening words of og:title
     assert real_headline("宮崎県で震度5弱、高知と宮崎に津波注意報", sources)
     assert not real_headline("津波注意報", sources)
+
+
+def test_a_headline_naming_the_site_is_not_the_site_name() -> None:
+    named = "Example News wins press award"  # short enough that a title part like it would be the site
+    page = _page(headline=named, og=PRINTED, title=f"{named} | Example News")
+    assert _choice(page) == (named, "jsonld-headline")
