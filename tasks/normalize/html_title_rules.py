@@ -58,9 +58,15 @@ def rejection(title: str, sources: TitleSources) -> str | None:
     stem_words = words(stem.rstrip(".… "))
     fuller = [words(sources.cut(other)) for _, other in sources.metadata() if other and other != title]
     fuller.append(words(sources.printed))
-    if stem_words and any(len(other) > len(stem_words) and other[: len(stem_words)] == stem_words for other in fuller):
-        return "truncated"
-    return None
+    return "truncated" if stem_words and any(_continues(stem_words, other) for other in fuller) else None
+
+
+def _continues(stem: list[str], other: list[str]) -> bool:
+    """`other` starts with `stem` and goes on, the stem's last word possibly cut mid-word ("coun…")."""
+    last = len(stem) - 1
+    if len(other) < len(stem) or other[:last] != stem[:last] or not other[last].startswith(stem[last]):
+        return False
+    return len(other) > len(stem) or other[last] != stem[last]
 
 
 def real_headline(text: str | None, sources: TitleSources) -> bool:

@@ -162,6 +162,8 @@ def test_truncated_headline_gives_way_to_the_full_one() -> None:
     cut = "Trams to reach the north as council…"
     page = _page(headline=cut, og=PRINTED, title=PRINTED, body_top=f"<h1>{PRINTED}</h1>")
     assert _choice(page) == (PRINTED, "truncated-rejected")
+    page = _page(headline="Trams to reach the north as coun...", og=PRINTED, title=PRINTED)  # cut mid-word
+    assert _choice(page) == (PRINTED, "truncated-rejected")
     # an ellipsis that is part of the headline ("...?...") stays when no longer title exists
     question = "Who is the council's new transport chief?..."
     page = _page(headline=question, og="Who is the new transport chief?", body_top="<h1>Who is the council's new transport chief?</h1>")
