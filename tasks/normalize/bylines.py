@@ -49,10 +49,10 @@ _ROLE = re.compile(
 )
 _ROLE_WORD = re.compile(rf"^(?:{_ROLE_WORDS})s?$", re.IGNORECASE)
 _ACRONYM = re.compile(r"^[A-Z]{2,5}$")
+# written as credentials are: case matters ("Ma" and "Do" are names, "MA" and "DO" degrees)
 _CREDENTIAL = re.compile(
-    r"^(?:ph\.?\s?d\.?|m\.?d\.?|d\.?o\.?|r\.?n\.?|np|pa-c|mph|mba|msc?|m\.sc\.?|ma|ba|bsc?|dds|dmd|dvm|pharmd|jd|"
-    r"llm|cpa|cfa|cfp|rdn?|lcsw|facs|facp|frcp|mrcp|psyd|edd|dphil|msn|bsn|aprn|cscs|dpt|mfa|fache|mrcgp)$",
-    re.IGNORECASE,
+    r"^(?:PhD|Ph\.\s?D\.?|MD|M\.D\.|DO|D\.O\.|RN|NP|PA-C|MPH|MBA|MS|MSc|M\.Sc\.?|MA|BA|BSc|BS|DDS|DMD|DVM|PharmD|"
+    r"JD|LLM|CPA|CFA|CFP|RDN?|LCSW|FACS|FACP|FRCP|MRCP|PsyD|EdD|DPhil|MSN|BSN|APRN|CSCS|DPT|MFA|FACHE|MRCGP)$"
 )
 # CJK role titles written after the name: reporter, correspondent, editorial writer
 _CJK_ROLE = re.compile(r"\s*(?:선임기자|객원기자|기자|특파원|논설위원|記者|记者|特派員|特派员|編集委員|通讯员)$")
@@ -100,7 +100,8 @@ def strip_role(name: str) -> str:
         # a credential written straight after the name ("Jane Doe PhD"); a role word is not cut
         # there: "AP Sports Writer" is a role, not a person called "AP Sports"
         rest = " ".join(words[:-1]).rstrip(",")
-        if len(words) >= 3 and _CREDENTIAL.match(words[-1].strip(".,")) and looks_like_person(rest):
+        # (not in a name written in capitals, where "JIANG XIAO MA" ends in a name, not a degree)
+        if len(words) >= 3 and _CREDENTIAL.match(words[-1].rstrip(",")) and looks_like_person(rest) and not rest.isupper():
             name = rest
             continue
         return name

@@ -58,6 +58,8 @@ def test_roles_and_credentials_come_off() -> None:
     assert strip_role("Jane Doe (Reporter)") == "Jane Doe"
     # a comma that does not start a role, and a title before the name, stay
     assert strip_role("Dr. Max Kolter") == "Dr. Max Kolter"
+    assert strip_role("Jiang Xiao Ma") == "Jiang Xiao Ma"  # a name, not the degree MA
+    assert strip_role("JANE DOE, MA") == "JANE DOE"
     assert split_authors(["Jane Doe, Berlin"]) == ["Jane Doe", "Berlin"]
     assert strip_role("Guardian staff reporter") == "Guardian staff reporter"  # not a person: no role to cut
     assert is_role("Chief Correspondent") and not is_role("Jane Editor-Doe")
