@@ -63,14 +63,19 @@ def _byline_authors(tree: lxml_html.HtmlElement) -> list[str]:
         namespaces=_REGEXP,
     )
     candidates = [e for e in bylines[:40] if not e.xpath(_OTHER_STORY, namespaces=_REGEXP)]
-    # the innermost: a byline box holds the names in one element and the outlet or the date in others
+    # the innermost: a byline box holds the names in one element and the outlet or the date in
+    # others; the innermost elements of one box are read together ("By <a>A</a> and <a>B</a>")
     matched = set(candidates)
-    candidates = [e for e in candidates if not any(d in matched for d in e.iterdescendants())]
-    for element in candidates[:5]:
-        text = clean_text(parts_text(element))
-        if 2 < len(text) < 120:
-            # a page-layout byline is noisier than metadata: accept it only when it names people
-            names = [name for name in split_authors([text]) if looks_like_person(name)]
-            if names:
-                return names
+    groups: dict[object, list] = {}
+    for element in candidates:
+        if not any(d in matched for d in element.iterdescendants()):
+            box = next((a for a in element.iterancestors() if a in matched), element)
+            groups.setdefault(box, []).append(element)
+    for members in list(groups.values())[:5]:
+        texts = [clean_text(parts_text(element)) for element in members]
+        texts = [text for text in texts if 2 < len(text) < 120]
+        # a page-layout byline is noisier than metadata: accept it only when it names people
+        names = [name for name in split_authors(texts) if looks_like_person(name)]
+        if names:
+            return names
     return []

@@ -80,6 +80,11 @@ def test_byline_found_where_pages_print_it() -> None:
     # names and outlet in separate blocks of one element are separate parts
     blocks = '<div class="author-box"><div>By DANICA KIRKA and JILL LAWLESS</div><div>Associated Press</div></div>'
     assert _byline(_page(before=blocks)) == (("DANICA KIRKA", "JILL LAWLESS"), ("Associated Press",))
+    # the innermost elements of one byline box are read together
+    links = '<div class="byline">By <a rel="author" href="/p/jane">Jane Doe</a> and <a rel="author" href="/p/john">John Roe</a></div>'
+    assert _byline(_page(before=links)) == (("Jane Doe", "John Roe"), ())
+    fields = '<div class="story-byline"><div class="byline-names">By A. Reporter and B. Writer</div><div class="byline-title">Associated Press</div></div>'
+    assert _byline(_page(before=fields)) == (("A. Reporter", "B. Writer"), ("Associated Press",))
 
 
 def test_role_phrases_after_a_name_are_not_authors() -> None:
