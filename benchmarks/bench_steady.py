@@ -5,7 +5,7 @@
 
 Each run is the flow's own code without Prefect around it: documents (30% renditions of
 recent stories, benchmarks/corpus.py) → normalize → enrichment (a no-op unless --enrich: its
-speed is bench_enrich.py's business) → `flows.pipeline.write_run` (writer lock, lookups,
+speed is bench_enrich.py's business) → `flows.run_steps.write_run` (writer lock, lookups,
 dedup, one transaction, upkeep). Every 10th run is also followed by an idle poll: a run with
 only a fetch_log row. Prints JSON: medians of early and late windows, the warehouse part of a
 run, idle polls, `count(*)` on stories at the end, the rows the dedup lookups read (EXPLAIN
@@ -43,7 +43,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
                retention_seconds: float | None = None) -> dict:
     import pyarrow as pa
 
-    from flows.pipeline import _drop_stored, _enrich, new_load_id, write_run
+    from flows.run_steps import drop_stored, enrich_articles, new_load_id, write_run
     from tasks.enrich.batch import TABLES as ENRICH_TABLES
     from tasks.ingest import documents_table
     from tasks.normalize.batch import normalize_documents
@@ -70,12 +70,12 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         load_id = new_load_id(started)
         documents = documents_table(raws, load_id)
         w0 = time.perf_counter()
-        documents, checked_at = _drop_stored(wh, documents)
+        documents, checked_at = drop_stored(wh, documents)
         w_pre = time.perf_counter() - w0
         normalized = normalize_documents(documents, load_id)
         if enrich:
             w0 = time.perf_counter()
-            enrichment = _enrich(wh, normalized.articles, load_id)
+            enrichment = enrich_articles(wh, normalized.articles, load_id)
             enrichment.pop("_failed")
         else:
             enrichment = {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}

@@ -121,7 +121,7 @@ def run(
                                    batch_rows=batch_rows, **plan.flow_kwargs())
             _print_summary(summary, root, fmt)
             _print_run_link(root, summary["load_id"])
-            if not source_was_read(plan, summary, root):  # rejected items are data; an unread source is not
+            if not source_was_read(plan, summary):  # rejected items are data; an unread source is not
                 unreadable.append(plan.label)
         finish_run(unreadable, len(plans))  # the exit-code rule: flows/cli_checks.py
 
@@ -282,6 +282,8 @@ def _print_summary(summary: dict, warehouse: str, fmt: Format) -> None:
         ("rejects", summary["rejects"]),
     ]
     rows += [(f"  rejected: {reason}", n) for reason, n in sorted(summary["rejects_by_reason"].items())]
+    if summary.get("item_failures"):  # a source's pages that failed this time: their items wait for a retry
+        rows.append(("page fetches failed (retried later)", summary["item_failures"]))
     load = f"load {summary['load_id']}" if summary["load_id"] else "nothing new: no load written"
     print_rows(["", "count"], rows, fmt, title=f"newsflow run → {warehouse} ({load})")
 

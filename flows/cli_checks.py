@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -115,39 +115,15 @@ def is_warehouse(path: Path, entries: list[Path] | None = None) -> bool:
     return any(e.is_dir() and (e / "_delta_log").is_dir() for e in entries)
 
 
-def source_was_read(plan: RunPlan, summary: dict, warehouse: str,
-                    fetch_status: Callable[[str, str | None, str], int | None] | None = None) -> bool:
+def source_was_read(plan: RunPlan, summary: dict) -> bool:
     """Whether the run read its source itself (listed the folder, fetched the feed), whatever
-    became of the items in it. `fetch_status(warehouse, load_id, url)` is the fetch_log status
-    of `url` in that load (None: failed or absent); by default read from the warehouse."""
+    became of the items in it (they wait, are retried or end as rejects: data, not failure)."""
     source = plan.source_config
     if source is None:
         return all(_readable(p) for p in plan.paths)
     if not is_remote(source.location):
         return _readable(source.location)
-    if summary.get("inputs", 0) > 0 or summary.get("rejects", 0) == 0:
-        return True  # documents came, or nothing failed (an unchanged feed, every item seen)
-    status = (fetch_status or location_fetch_status)(warehouse, summary.get("load_id"), source.location)
-    return status is not None and 200 <= status < 400
-
-
-def location_fetch_status(warehouse: str, load_id: str | None, url: str) -> int | None:
-    """The HTTP status the source's own URL got in load `load_id` (fetch_log), None if none."""
-    if not load_id:
-        return None
-    try:
-        from flows.warehouses import open_warehouse
-        from warehouse.lake import connect
-
-        con = connect(open_warehouse(warehouse))
-        try:
-            row = con.execute("SELECT status FROM fetch_log WHERE load_id = ? AND url = ? ORDER BY fetched_at DESC LIMIT 1",
-                              [load_id, url]).fetchone()
-        finally:
-            con.close()
-    except Exception:  # the warehouse cannot say: count the source as not read, as before
-        return None
-    return row[0] if row else None
+    return source.name not in summary.get("sources_unread", ())
 
 
 def finish_run(unread: Sequence[str], runs: int) -> None:

@@ -20,12 +20,15 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.config import SourceConfig
 from flows.fanout import normalize_batches
-from flows.pipeline import DEFAULT_WAREHOUSE, _drop_stored, _enrich, _enrich_rejects, new_load_id, write_run_task
+from flows.run_steps import DEFAULT_WAREHOUSE, RunWritten, drop_stored, enrich_articles, enrich_rejects, new_load_id, write_run_task
 from flows.warehouses import open_warehouse
-from tasks.ingest import documents_table
+from tasks import progress
+from tasks.ingest import documents_table, sightings_table
 from tasks.sources.items import ItemPolicy, is_due
 from tasks.sources.netguard import private_networks_allowed
 from tasks.sources.poll import Known, PollLimits, items_rows_for_table, poll_sources
+from warehouse.faults import checkpoint
+from warehouse.lake import Warehouse
 from warehouse.polling import fetched_urls, item_rows, last_polls, latest_validators
 from warehouse.schemas import ITEMS, SOURCE_POLLS
 
@@ -70,11 +73,27 @@ def news_poll(
 ) -> dict:
     """One poll cycle over `sources` (the enabled ones of newsflow.toml): the due ones are read,
     and every source's waiting items are worked on. `force`: every source is due."""
+    sources = [s if isinstance(s, SourceConfig) else SourceConfig.model_validate(s) for s in sources]
+    counts, _ = poll_cycle(
+        open_warehouse(warehouse, storage_options, catalog), sources, label=FLOW_NAME, force=force,
+        allow_private_networks=allow_private_networks,
+        limits=PollLimits(max_items=max_items, max_bytes=max_bytes, max_seconds=max_seconds, max_connections=max_connections),
+        policy=ItemPolicy(max_attempts=item_max_attempts, retry_base=item_retry_base),
+    )
+    return counts
+
+
+def poll_cycle(wh: Warehouse, sources: list[SourceConfig], *, label: str, force: bool = False,
+               allow_private_networks: bool = False, limits: PollLimits | None = None, policy: ItemPolicy | None = None,
+               batch_rows: int | None = None) -> tuple[dict, RunWritten]:
+    """A cycle without the flow around it; `news-pipeline` runs one for a single source (forced),
+    so a source run by hand keeps its items as the schedule does. `label`: the loads row's source.
+    Returns the counts (`sources_unread`: the sources whose feed or listing could not be read) and
+    what was written."""
     logger = get_run_logger()
     now = datetime.now(UTC)
     load_id = new_load_id(now)
-    wh = open_warehouse(warehouse, storage_options, catalog)
-    sources = [s if isinstance(s, SourceConfig) else SourceConfig.model_validate(s) for s in sources]
+    progress.load_started(load_id)  # what `newsflow run` names if interrupted after the commit
     names = [s.name for s in sources]
     known, polled_at = Known(), {}
     clock = time.perf_counter()
@@ -93,31 +112,34 @@ def news_poll(
     waiting = {name for name, rows in known.items.items() if any(is_due(r, now) for r in rows.values())}
     allow = allow_private_networks or private_networks_allowed(os.environ)
     specs = [s.spec(allow_private_networks=allow, now=now) for s in sources if s.name in due or s.name in waiting]
-    limits = PollLimits(max_items=max_items, max_bytes=max_bytes, max_seconds=max_seconds, max_connections=max_connections)
-    policy = ItemPolicy(max_attempts=item_max_attempts, retry_base=item_retry_base)
-    polled = poll_sources_task(specs, due=due, known=known, now=now, limits=limits, item_policy=policy)
-    documents, checked_at = _drop_stored(wh, documents_table(polled.documents, load_id))
-    normalized = normalize_batches(documents, load_id, None)
+    polled = poll_sources_task(specs, due=due, known=known, now=now, limits=limits or PollLimits(), item_policy=policy or ItemPolicy())
+    checkpoint("ingest")
+    documents = documents_table(polled.documents, load_id)
+    sightings = sightings_table(polled.documents, load_id)  # also bytes already stored: where each text appeared
+    documents, checked_at = drop_stored(wh, documents)
+    normalized = normalize_batches(documents, load_id, batch_rows)
+    checkpoint("normalize")
     rejects = polled.rejects + normalized.rejects
-    enrichment = _enrich(wh, normalized.articles, load_id)
-    rejects += _enrich_rejects(normalized.articles, enrichment.pop("_failed"))
+    enrichment = enrich_articles(wh, normalized.articles, load_id, batch_rows)
+    rejects += enrich_rejects(normalized.articles, enrichment.pop("_failed"))
+    checkpoint("enrich")
     # an unchanged feed's 304 is summed up in source_polls: fetch_log keeps the fetches that said something
     fetch_log = [r for r in polled.fetch_log if r["status"] != 304]
     extra = {
         "items": pa.Table.from_pylist(items_rows_for_table(polled.items, load_id), schema=ITEMS.schema),
         "source_polls": pa.Table.from_pylist([{**p, "load_id": load_id} for p in polled.polls], schema=SOURCE_POLLS.schema),
     }
-    skipped = dict(polled.skipped)
     clock = time.perf_counter()
-    result = write_run_task(wh, load_id, now, FLOW_NAME, documents, normalized, enrichment, rejects, fetch_log,
-                            len(polled.documents), skipped, extra=extra, checked_at=checked_at)
+    result = write_run_task(wh, load_id, now, label, documents, normalized, enrichment, rejects, fetch_log,
+                            len(polled.documents), dict(polled.skipped), extra=extra, sightings=sightings, checked_at=checked_at)
     warehouse_seconds += time.perf_counter() - clock  # reads + the one transaction (with its upkeep)
+    unread = sorted({p["source"] for p in polled.polls if p["status"] == "failed"})
     counts = {**result.counts, "load_id": load_id if result.committed else None, "sources_due": len(due),
-              "sources_polled": len(polled.polls), "items_changed": extra["items"].num_rows,
+              "sources_polled": len(polled.polls), "sources_unread": unread, "items_changed": extra["items"].num_rows,
               "warehouse_seconds": round(warehouse_seconds, 3), **dict(polled.stats)}
-    logger.info("poll cycle: %d sources due, %d documents, %d articles, %d rejects, %s", len(due), documents.num_rows,
+    logger.info("%s: %d sources due, %d documents, %d articles, %d rejects, %s", label, len(due), documents.num_rows,
                 normalized.articles.num_rows, len(rejects), dict(polled.stats))
-    return counts
+    return counts, result
 
 
 @flow(name="news-maintenance", log_prints=False)

@@ -13,7 +13,7 @@ from enum import Enum
 import pyarrow as pa
 from prefect import flow, get_run_logger
 
-from flows.pipeline import DEFAULT_WAREHOUSE, _flow_run_id, new_load_id
+from flows.run_steps import DEFAULT_WAREHOUSE, flow_run_id, new_load_id
 from tasks.dedup.batch import StoredContext, dedup_articles
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
@@ -90,7 +90,7 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
             deduped = dedup_articles(articles, fps, StoredContext(candidates=fps.schema.empty_table()), started, load_id)
             _add(written, publish_tables(con, {"fingerprints": fps, "story_members": deduped.members, "stories": deduped.stories}))
         counts = {"reprocess": stage.value, "rows_written": written}
-        publish_tables(con, {"loads": load_row(load_id, _flow_run_id(), started, counts, "reprocess")})
+        publish_tables(con, {"loads": load_row(load_id, flow_run_id(), started, counts, "reprocess")})
         commit_message(con, load_id, f"reprocess from {stage.value}")
         checkpoint("reprocess:commit")
     logger.info("reprocess %s committed as load %s: %s", stage.value, load_id, written)

@@ -112,17 +112,6 @@ def _rows_by_key(con: duckdb.DuckDBPyConnection, table: str, key: str, values: l
         con.unregister("_keys")
 
 
-def fetch_log_rows(con: duckdb.DuckDBPyConnection, source: str) -> list[dict]:
-    """Committed fetch_log rows of one source (oldest first): what `SourceState.from_fetch_log` needs."""
-    result = con.execute(
-        "SELECT source, url, etag, last_modified, status, fetched_at, document_id FROM fetch_log "
-        "WHERE source = ? ORDER BY fetched_at NULLS FIRST",
-        [source],
-    )
-    columns = [d[0] for d in result.description]
-    return [dict(zip(columns, row)) for row in result.fetchall()]
-
-
 def source_activity(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """Per source: its last committed run (finished_at, counts), documents stored, last fetch time."""
     last = con.execute(

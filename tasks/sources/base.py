@@ -7,8 +7,8 @@ Every source kind is a function
 that yields documents and rejects as it goes (a bad item never stops the source) and records
 each HTTP fetch in `state.fetch_log` as a dict shaped like warehouse FETCH_LOG rows minus
 `load_id`. `state` carries what earlier runs learnt (conditional-GET validators, URLs already
-turned into documents) so a rerun fetches only what is new; the flow builds it from the
-warehouse's fetch_log with `SourceState.from_fetch_log` and writes `state.fetch_log` back.
+turned into documents) so a rerun fetches only what is new; a poll cycle builds it from what the
+warehouse's fetch_log says (tasks/sources/poll.py) and writes `state.fetch_log` back.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@
 
 Pure apart from the I/O the source itself does: it is given its state and its switches (the
 caller reads config and environment). Fetch failures are already rejects; what still raises
-here is I/O the source could not turn into a reject (a disk error), which the Prefect task
-wrapper retries.
+here is I/O the source could not turn into a reject (a disk error).
 """
 
 from __future__ import annotations
@@ -17,10 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import httpx
 import pyarrow as pa
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks.records import RawDocument, Reject
 from tasks.sources.base import Item, SourceState, fetch_document
@@ -113,23 +109,6 @@ def iter_page(location: str, *, fetcher: Fetcher | None, state: SourceState, sou
 def is_feed_media_type(media_type: str | None) -> bool:
     media = (media_type or "").split(";", 1)[0].strip().lower()
     return media in ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
-
-
-def _io_error(task, task_run, state) -> bool:
-    """Retry only when the attempt failed on I/O (disk, network), never on a bug."""
-    try:
-        state.result(raise_on_failure=True)
-    except (OSError, httpx.TransportError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
-collect_source_task = task(
-    name="collect-source", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
-    retry_condition_fn=_io_error,
-)(collect_source)
 
 
 def fetch_log_table(rows: list[dict], load_id: str) -> pa.Table:

@@ -110,6 +110,20 @@ async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: K
 
 async def _poll_one(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
                     budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
+    """One source's part of the cycle. What it could not turn into a reject (a disk error, a bug)
+    becomes one: the other sources' work goes on, and this source is tried again next cycle."""
+    try:
+        await _poll_source(spec, is_due, known, now, out, fetcher, budget, policy)
+    except Exception as exc:  # noqa: BLE001 - a source never sinks the cycle
+        detail = f"{type(exc).__name__}: {exc}"
+        out.rejects.append(Reject(redact_url(spec.location), STAGE if is_remote(spec.location) else "ingest", "source-error", detail))
+        out.polls[:] = [p for p in out.polls if p["source"] != spec.name]
+        out.polls.append({"source": spec.name, "polled_at": now, "status": "failed", "detail": f"source-error: {detail}"})
+        out.stats["source_errors"] += 1
+
+
+async def _poll_source(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
+                       budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
     if spec.kind not in ITEM_KINDS:
         if is_due:
             await _collect_in_thread(spec, known, now, out)

@@ -39,34 +39,27 @@ def test_exit_code_rule(read, interrupted, code):
     assert exit_code(read, interrupted) == code
 
 
-def summary(inputs: int, rejects: int, load_id: str | None = "L1") -> dict:
-    return {"inputs": inputs, "rejects": rejects, "load_id": load_id}
+def summary(inputs: int, rejects: int, unread: tuple[str, ...] = ()) -> dict:
+    return {"inputs": inputs, "rejects": rejects, "load_id": "L1", "sources_unread": list(unread)}
 
 
 def test_a_source_was_read_whatever_became_of_its_items(tmp_path: Path):
     feed = RunPlan(source_config=adhoc_source("https://example.com/rss", "feed"))
-    statuses = {"https://example.com/rss": 200}
-
-    def status(warehouse, load_id, url):
-        assert load_id == "L1"
-        return statuses.get(url)
-
-    assert source_was_read(feed, summary(3, 2), "wh", status)  # documents came
-    assert source_was_read(feed, summary(0, 0), "wh", status)  # unchanged feed (304) or every item seen
-    assert source_was_read(feed, summary(0, 5), "wh", status)  # every item failed: the feed was read → 0
-    statuses.clear()
-    assert not source_was_read(feed, summary(0, 1), "wh", status)  # the feed itself failed → 1
-    statuses["https://example.com/rss"] = 503
-    assert not source_was_read(feed, summary(0, 1), "wh", status)
+    name = feed.source_config.name
+    assert source_was_read(feed, summary(3, 2))  # documents came
+    assert source_was_read(feed, summary(0, 0))  # unchanged feed (304) or every item seen
+    assert source_was_read(feed, summary(0, 5))  # every item failed: the feed was read → 0
+    assert not source_was_read(feed, summary(0, 1, (name,)))  # the feed itself failed → 1
+    assert source_was_read(feed, summary(0, 1, ("another-source",)))
 
     drop = tmp_path / "drop"
     drop.mkdir()
     folder = RunPlan(source_config=adhoc_source(str(drop), "folder"))
-    assert source_was_read(folder, summary(0, 4), "wh")  # every file rejected: the folder was read → 0
+    assert source_was_read(folder, summary(0, 4))  # every file rejected: the folder was read → 0
     drop.rmdir()
-    assert not source_was_read(folder, summary(0, 1), "wh")  # missing at run time → 1
-    assert not source_was_read(RunPlan(paths=[str(drop)]), summary(0, 1), "wh")
-    assert not source_was_read(RunPlan(source_config=adhoc_source(str(tmp_path / "*.warc.gz"), "warc")), summary(0, 1), "wh")
+    assert not source_was_read(folder, summary(0, 1))  # missing at run time → 1
+    assert not source_was_read(RunPlan(paths=[str(drop)]), summary(0, 1))
+    assert not source_was_read(RunPlan(source_config=adhoc_source(str(tmp_path / "*.warc.gz"), "warc")), summary(0, 1))
 
 
 def test_warehouse_layouts(tmp_path: Path):

@@ -60,6 +60,7 @@ def test_poll_cycles_write_one_load_each_and_items_in_sql(prefect_harness, site:
     assert (first["sources_due"], first["documents"], first["articles"]) == (3, 9, 9)
     assert query(root, "SELECT state, count(*) FROM items GROUP BY ALL") == [("fetched", 9)]
     assert query(root, "SELECT count(*) FROM loads") == [(1,)]
+    assert query(root, "SELECT count(*), count(DISTINCT source) FROM sightings") == [(9, 3)]  # where each text appeared
 
     # not due yet (interval 10m): nothing read, nothing written
     [idle] = cli("poll", "--once", "--config", str(config), "--format", "json")
@@ -73,6 +74,7 @@ def test_poll_cycles_write_one_load_each_and_items_in_sql(prefect_harness, site:
     assert query(root, "SELECT source, status FROM source_polls ORDER BY source") == [
         ("atom", "not-modified"), ("jsonfeed", "not-modified"), ("rss", "changed")]
     assert query(root, "SELECT count(*) FROM fetch_log WHERE status = 304") == [(0,)]
+    assert query(root, "SELECT count(*) FROM sightings") == [(10,)]
 
     result = CliRunner().invoke(app, ["sources", "--config", str(config), "--format", "json"], catch_exceptions=False)
     rows = {r["name"]: r for r in json.loads(result.stdout)}

@@ -1,5 +1,7 @@
 """End to end through the news-pipeline flow: configured feed, URL-list, WARC and folder sources
-against a local HTTP server (never the internet), run through `newsflow run` in-process."""
+against a local HTTP server (never the internet), run through `newsflow run` in-process.
+A configured source runs as one poll cycle over that source alone: its items are kept as the
+schedule keeps them (tests/flows/test_poll_flow.py covers the cycles themselves)."""
 
 from __future__ import annotations
 
@@ -88,14 +90,18 @@ def test_feeds_ingest_then_fetch_only_what_is_new(site: Site, tmp_path: Path, pr
     assert [(s["inputs"], s["documents"], s["articles"]) for s in second] == [(0, 0, 0)] * 3
     assert [s["skipped"] for s in second] == [{"feed-not-modified": 1}] * 3
     assert dict(site.hits) == {"/rss.xml": 1, "/atom.xml": 1, "/feed.json": 1}  # three 304s, no pages
-    assert query(root, "SELECT status, count(*) FROM fetch_log GROUP BY status ORDER BY status") == [(200, 9), (304, 3)]
+    # a 304 is summed up in source_polls, not a fetch_log row each
+    assert query(root, "SELECT status, count(*) FROM fetch_log GROUP BY status ORDER BY status") == [(200, 9)]
+    assert query(root, "SELECT status, count(*) FROM source_polls GROUP BY status") == [("not-modified", 3)]
 
     site.set_feed("/rss.xml", "rss", [("r1", "Harbour reopens"), ("r2", "Budget passes"), ("r3", "Museum opens")])
     site.hits.clear()
     (third,) = newsflow("run", "rss", "--config", str(config))
-    assert (third["documents"], third["articles"], third["skipped"]) == (1, 1, {"seen": 2})
+    assert (third["documents"], third["articles"], third["items_discovered"]) == (1, 1, 1)
     assert dict(site.hits) == {"/rss.xml": 1, "/articles/r3.html": 1}
     assert query(root, "SELECT count(*) FROM articles") == [(7,)]
+    assert query(root, "SELECT source, state, count(*) FROM items GROUP BY ALL ORDER BY source") == [
+        ("atom", "fetched", 2), ("jsonfeed", "fetched", 2), ("rss", "fetched", 3)]
 
     listing = CliRunner().invoke(app, ["sources", "--config", str(config), "--format", "json"])
     rows = {r["name"]: r for r in json.loads(listing.stdout)}
@@ -103,7 +109,7 @@ def test_feeds_ingest_then_fetch_only_what_is_new(site: Site, tmp_path: Path, pr
     assert rows["atom"]["new_articles"] == 0 and rows["atom"]["schedule"] == "every 15m" and rows["atom"]["last_run"]
 
 
-def test_failures_become_rejects_and_the_run_completes(site: Site, tmp_path: Path, prefect_harness):
+def test_failed_pages_wait_for_a_retry_or_are_rejected_and_the_run_completes(site: Site, tmp_path: Path, prefect_harness):
     site.add_article("fine", "A fine page")
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(site.url(p) for p in (
@@ -121,11 +127,26 @@ max_retries = 2
     assert summary["articles"] == 2  # the fine page, and the flaky one after two 500s
     assert site.hits["/flaky.html"] == 3
     assert query(root, "SELECT uri FROM articles ORDER BY uri") == [(site.url("/articles/fine.html"),), (site.url("/flaky.html"),)]
+    # a permanent failure is a reject (a URL list has no text of its own to stand in); a timeout or a
+    # 404 may pass: the item waits for its next try, as it would under the schedule
     reasons = dict(query(root, "SELECT regexp_extract(uri, '/([a-z-]+)(\\.html)?$', 1), reason FROM rejects"))
-    assert reasons == {"slow": "timeout", "missing": "http-404", "huge": "too-large", "loop-a": "redirect-loop"}
-    assert summary["rejects_by_reason"] == {"fetch/timeout": 1, "fetch/http-404": 1, "fetch/too-large": 1, "fetch/redirect-loop": 1}
+    assert reasons == {"huge": "too-large", "loop-a": "redirect-loop"}
+    assert summary["rejects_by_reason"] == {"fetch/too-large": 1, "fetch/redirect-loop": 1}
+    waiting = query(root, "SELECT regexp_extract(url, '/([a-z-]+)(\\.html)?$', 1), reason, attempts, next_try_at IS NOT NULL "
+                          "FROM items WHERE state = 'failed' ORDER BY url")
+    assert waiting == [("missing", "http-404", 1, True), ("slow", "timeout", 1, True)]
     failed = dict(query(root, "SELECT url, status FROM fetch_log WHERE document_id IS NULL"))
     assert failed[site.url("/missing.html")] == 404 and failed[site.url("/slow.html")] is None
+
+
+def test_a_source_run_by_hand_keeps_its_leftovers_for_the_next_run(site: Site, tmp_path: Path, prefect_harness):
+    feed = site.set_feed("/rss.xml", "rss", [(f"m{i}", f"Story number {i} of the day") for i in range(5)])
+    root = tmp_path / "wh"
+    config = write_config(tmp_path / "n.toml", root, feed_source("wire", feed) + "max_items = 2\n")
+    runs = [newsflow("run", "wire", "--config", str(config))[0] for _ in range(3)]
+    assert [r["articles"] for r in runs] == [2, 2, 1]  # the feed answered 304 to the second and third run
+    assert [r["skipped"].get("feed-not-modified", 0) for r in runs] == [0, 1, 1]
+    assert query(root, "SELECT state, count(*) FROM items GROUP BY state") == [("fetched", 5)]
 
 
 def _warc(path: Path) -> None:

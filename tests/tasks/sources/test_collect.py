@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect.states import Failed
 from pytest_httpserver import HTTPServer
 
 from tasks.sources.base import SourceState
-from tasks.sources.collect import SourceSpec, _io_error, collect_source
+from tasks.sources.collect import SourceSpec, collect_source
 from tests.tasks.sources.conftest import FAST
 from tests.tasks.sources.feeds import Entry, article_html, serve_feed, serve_site
 
@@ -42,8 +41,3 @@ def test_page_kind_fetches_one_page(server: HTTPServer) -> None:
     serve_site(server, [Entry("solo", "Solo")])
     got = collect_source(SourceSpec("adhoc", "page", server.url_for("/articles/solo"), policy=FAST), SourceState())
     assert [d.content for d in got.documents] == [article_html("Solo")]
-
-
-def test_only_io_errors_are_retried() -> None:
-    assert _io_error(None, None, Failed(data=OSError("disk")))
-    assert not _io_error(None, None, Failed(data=KeyError("bug")))

@@ -112,6 +112,23 @@ def test_feed_that_fails_is_a_reject_and_its_waiting_items_are_still_worked(serv
     assert [r.reason for r in polled.rejects] == ["http-500"] and polled.polls[0]["status"] == "failed"
 
 
+def test_a_source_that_raises_is_a_reject_and_the_other_sources_go_on(server: HTTPServer, tmp_path, monkeypatch) -> None:
+    import tasks.sources.poll as poll
+
+    def broken_disk(spec, state):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(poll, "collect_source", broken_disk)
+    url = serve_feed(server, "rss", [Entry("one", "First story")])
+    drop = replace(_spec(str(tmp_path)), name="drop", kind="folder")
+    polled = poll_sources([drop, _spec(url)], due={"drop", "local"}, known=Known(), now=T0, item_policy=POLICY)
+    assert len(polled.documents) == 1  # the feed's item
+    [reject] = polled.rejects
+    assert (reject.uri, reject.stage, reject.reason) == (str(tmp_path), "ingest", "source-error")
+    assert "Input/output error" in reject.detail
+    assert {p["source"]: p["status"] for p in polled.polls} == {"drop": "failed", "local": "changed"}
+
+
 def test_listed_urls_and_sitemap_entries_are_items_too(server: HTTPServer) -> None:
     serve_site(server, [Entry("a", "Story A"), Entry("b", "Story B")])
     server.expect_request("/urls.txt").respond_with_data(
