@@ -15,6 +15,7 @@ No Prefect here; I/O through one `AsyncFetcher` (one global connection limit for
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -316,7 +317,7 @@ async def _collect_in_thread(spec: SourceSpec, known: Known, now: datetime, out:
         validators={u: v for (s, u), v in known.validators.items() if s == spec.name},
         seen_urls={u for s, u in known.fetched_urls if s == spec.name},
     )
-    collected = await asyncio.to_thread(collect_source, spec, state)
+    collected = await _in_daemon_thread(collect_source, spec, state)
     out.documents.extend(collected.documents)
     out.rejects.extend(collected.rejects)
     out.fetch_log.extend(collected.fetch_log)
@@ -324,6 +325,31 @@ async def _collect_in_thread(spec: SourceSpec, known: Known, now: datetime, out:
     failed = [r for r in collected.rejects if r.uri == redact_url(spec.location)]
     out.polls.append({"source": spec.name, "polled_at": now, "status": "failed" if failed else "changed",
                       "detail": f"{failed[0].reason}: {failed[0].detail}" if failed else None})
+
+
+async def _in_daemon_thread(fn, *args):
+    """`fn(*args)` in a thread of its own that nobody joins: on Ctrl-C / SIGTERM the cycle is
+    cancelled and the process exits at once, where `asyncio.to_thread` would first wait for a
+    blocked read (a page that does not come) to time out."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome, failed: bool) -> None:
+        if not future.done():
+            future.set_exception(outcome) if failed else future.set_result(outcome)
+
+    def work() -> None:
+        try:
+            outcome, failed = fn(*args), False
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            outcome, failed = exc, True
+        try:
+            loop.call_soon_threadsafe(settle, outcome, failed)
+        except RuntimeError:  # the loop is closed: the cycle was interrupted
+            pass
+
+    threading.Thread(target=work, name=f"collect-{getattr(args[0], 'name', 'source')}", daemon=True).start()
+    return await future
 
 
 def _log_row(source: str, url: str, status: int | None, fetched_at: datetime, etag: str | None = None,
