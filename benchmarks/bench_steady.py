@@ -164,9 +164,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="snapshot retention (default: upkeep's 7 days). A run every 15 minutes keeps 672 "
                              "snapshots in 7 days; at this benchmark's pace that is a few minutes")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--keep", type=Path, help="build the warehouse in this new folder (KEEP/wh) and keep it, to look into it")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
-        result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=False)
+        result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, args.keep, args.retention_seconds)
+    else:
+        with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
+            result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
