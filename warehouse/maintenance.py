@@ -23,7 +23,7 @@ from warehouse.faults import checkpoint
 from warehouse.lake import ALIAS, METADATA, AsOf, Warehouse
 
 FLUSH_SNAPSHOTS = 100  # commits whose inlined rows may wait in the catalog before a flush
-MERGE_FILES = 8  # live data files a table may have before they are rewritten and merged
+MERGE_FILES = 1  # live data files a table may have (besides its inlined rows) before they are rewritten and merged
 REWRITE_DELETED = 0.25  # a data file with this share of rows deleted is rewritten
 DEFAULT_RETENTION = timedelta(days=7)  # snapshots kept for time travel (`sql --as-of`)
 CHECK_EVERY = 10  # after a run, thresholds are read when its snapshot id is a multiple of this
