@@ -14,7 +14,6 @@ fingerprints and band rows with the commit. Prints JSON: seconds for each, candi
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import corpus  # noqa: E402
-from benchmarks.measure import peak_rss_mb, timed  # noqa: E402
+from benchmarks.measure import emit, peak_rss_mb, timed  # noqa: E402
 
 
 def synthetic_fingerprints(n: int, seed: int) -> pa.Table:
@@ -96,10 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="nf-lookup-") as tmp:
         result = run_lookup(args.stored, args.seed, Path(tmp))
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
     return 0
 
 

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import corpus  # noqa: E402
-from benchmarks.measure import cpu_seconds, peak_rss_mb  # noqa: E402
+from benchmarks.measure import cpu_seconds, emit, peak_rss_mb  # noqa: E402
 
 
 def median_ms(values: list[float]) -> float:
@@ -172,10 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
             result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
     return 0
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def cpu_seconds() -> float:
@@ -40,3 +42,11 @@ def rate(n: int, t: Timer, **extra) -> dict:
 
 def ratio(ours: dict, ref: dict) -> dict:
     return {"wall": round(ours["docs_per_s"] / ref["docs_per_s"], 2), "cpu": round(ours["docs_per_cpu_s"] / ref["docs_per_cpu_s"], 2)}
+
+
+def emit(result: dict, out: Path | None) -> None:
+    """Print a benchmark's JSON report, and also write it to `out` when given."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n")

@@ -9,18 +9,9 @@ import pyarrow as pa
 from tasks.normalize.bylines import is_role, sort_byline, split_authors, strip_role
 from tasks.normalize.documents import article_row
 from tasks.normalize.html import parse_html
+from tests.tasks.normalize.council_page import BODY, URL
 from warehouse.schemas import ARTICLES
 
-BODY = "".join(
-    f"<p>{text}</p>"
-    for text in (
-        "The city council voted on Tuesday evening to approve a new budget for public transport, "
-        "ending months of debate between the mayor and the opposition over fares and routes.",
-        "Under the plan, bus fares will stay frozen for two years while the tram network is extended "
-        "to three districts in the north of the city that have long complained of poor service.",
-    )
-)
-URL = "https://news.example.org/politics/council-budget"
 SITES = ["Example News", "news.example.org", "example"]
 
 
