@@ -112,7 +112,7 @@ async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: K
 async def _poll_one(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
                     budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
     """One source's part of the cycle. What it could not turn into a reject (a disk error, a bug)
-    becomes one: the other sources' work goes on, and this source is tried again next cycle."""
+    becomes one: the other sources' work goes on, and this source is read again when next due."""
     try:
         await _poll_source(spec, is_due, known, now, out, fetcher, budget, policy)
     except Exception as exc:  # noqa: BLE001 - a source never sinks the cycle
