@@ -35,9 +35,19 @@ DATA_FOLDER = "data"
 INLINING_ROW_LIMIT = 1_000
 
 
-# Parquet row groups of the look-up tables: a run probes them for a few keys given as constants,
-# and the scan reads only the row groups whose min/max may hold one (the files are sorted by key)
-ROW_GROUP_ROWS = {"fingerprint_bands": 2_048, "fingerprints": 2_048}  # DuckDB writes at least 2,048 (a vector)
+# Options of single tables (DuckLake scopes them per table):
+# - Parquet row groups of the look-up tables: a run probes them for a few keys given as constants,
+#   and the scan reads only the row groups whose min/max may hold one (the files are sorted by key);
+#   DuckDB writes at least 2,048 rows (a vector).
+# - Tables of large rows (raw pages, article bodies) are inlined only for small runs: inlining
+#   costs ~6 ms a 100 kB row at commit against ~0.5 ms in Parquet, so a run of 120 real pages
+#   spent 6 s committing them; the few rows of a scheduled run stay inlined (no file per run).
+TABLE_OPTIONS = {
+    ("parquet_row_group_size", "fingerprint_bands"): 2_048,
+    ("parquet_row_group_size", "fingerprints"): 2_048,
+    ("data_inlining_row_limit", "documents"): 20,
+    ("data_inlining_row_limit", "articles"): 20,
+}
 
 WRITER_THREADS = 1
 BIG_BATCH_ROWS = 2_000  # documents in a run past which its statements get every core
@@ -274,17 +284,17 @@ def connect(warehouse: Warehouse, as_of: AsOf | None = None, read_only: bool = T
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables and add missing columns, as warehouse/schemas.py declares them, and
-    give the look-up tables their row-group size (ROW_GROUP_ROWS; not allowed in the transaction
+    give tables their own options (TABLE_OPTIONS: row-group size, inlining; not allowed in the transaction
     that creates a table, and not a snapshot of its own)."""
     stored: dict[str, set[str]] = {}
     for table, column in con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
     ).fetchall():
         stored.setdefault(table, set()).add(column)
-    row_groups = {scope.split(".")[-1]: value for name, value, scope in con.execute(
-        f"SELECT option_name, value, scope_entry FROM {ALIAS}.options() WHERE option_name = 'parquet_row_group_size' AND scope = 'TABLE'"
+    table_options = {(name, scope.split(".")[-1]): value for name, value, scope in con.execute(
+        f"SELECT option_name, value, scope_entry FROM {ALIAS}.options() WHERE scope = 'TABLE'"
     ).fetchall()}
-    unset = {t: n for t, n in ROW_GROUP_ROWS.items() if row_groups.get(t) != str(n)}
+    unset = {key: n for key, n in TABLE_OPTIONS.items() if table_options.get(key) != str(n)}
     if not all(spec.name in stored and set(spec.schema.names) <= stored[spec.name] for spec in TABLES.values()):
         con.execute("BEGIN TRANSACTION")  # one snapshot for the whole schema change
         for spec in TABLES.values():
@@ -298,8 +308,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 if field.name not in stored[spec.name]:
                     con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
         con.execute("COMMIT")
-    for table, rows in unset.items():  # files written from now on (runs, flushes, merges) use them
-        con.execute(f"CALL {ALIAS}.set_option('parquet_row_group_size', {int(rows)}, table_name => {_quote(table)})")
+    for (option, table), value in unset.items():  # writes from now on (runs, flushes, merges) use them
+        con.execute(f"CALL {ALIAS}.set_option({_quote(option)}, {int(value)}, table_name => {_quote(table)})")
 
 
 def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, only_new: bool = False) -> int:

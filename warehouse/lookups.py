@@ -46,7 +46,7 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     their stories, (2) the matches' fingerprints, (3) those stories, (4) their members' fields.
     Keys go in as constants where a table is probed for a few of them: the scan then reads only
     the row groups whose min/max may hold one (the look-up tables are sorted by key in small
-    row groups, warehouse/lake.py ROW_GROUP_ROWS), where a join would read every row: at 1M
+    row groups, warehouse/lake.py TABLE_OPTIONS), where a join would read every row: at 1M
     stored articles, 32M band rows.
     """
     if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band

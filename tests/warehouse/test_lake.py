@@ -9,11 +9,11 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from warehouse.lake import AsOf, Warehouse, WarehouseError, close_instances, connect
+from warehouse.lake import METADATA, AsOf, Warehouse, WarehouseError, close_instances, connect
 from warehouse.maintenance import history, resolve_as_of
 from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.readonly import ReadOnlyError, check_read_only
-from warehouse.schemas import DEDUP_STORIES, FINGERPRINTS, LINKS
+from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, FINGERPRINTS, LINKS
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -123,3 +123,28 @@ def test_readers_cannot_write_or_touch_files(tmp_path):
 def test_reading_a_missing_warehouse_says_so(tmp_path):
     with pytest.raises(WarehouseError, match="no warehouse at"):
         connect(Warehouse(tmp_path / "nothing-here"))
+
+
+def _documents(load_id: str, n: int, start: int = 0) -> pa.Table:
+    rows = [{"document_id": f"d{i}", "source": "t", "uri": f"file:///d{i}", "content": b"x" * 1000, "load_id": load_id}
+            for i in range(start, start + n)]
+    return pa.Table.from_pylist(rows, schema=DOCUMENTS.schema)
+
+
+def test_large_rows_of_a_big_run_go_to_parquet_and_a_small_run_stays_inlined(tmp_path):
+    wh = Warehouse(tmp_path / "wh")
+    run(wh, "L1", {"documents": _documents("L1", 3)})
+    run(wh, "L2", {"documents": _documents("L2", 25, start=3)})
+    con = wh.connect(read_only=False)
+    try:
+        options = {(n, s.split(".")[-1]): v for n, v, s in con.execute(
+            "SELECT option_name, value, scope_entry FROM lake.options() WHERE scope = 'TABLE'").fetchall()}
+        files = con.execute(f"SELECT f.record_count FROM {METADATA}.ducklake_data_file f JOIN {METADATA}.ducklake_table t USING (table_id) "
+                            "WHERE t.table_name = 'documents' AND f.end_snapshot IS NULL").fetchall()
+        total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        con.close()
+    assert options[("data_inlining_row_limit", "documents")] == "20"
+    assert options[("parquet_row_group_size", "fingerprint_bands")] == "2048"
+    assert [n for (n,) in files] == [25]  # the 25-row run wrote a file; the 3-row run is inlined in the catalog
+    assert total == 28
