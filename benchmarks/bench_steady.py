@@ -41,8 +41,6 @@ def window(values: list[float], start: int, end: int) -> list[float]:
 
 def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int, folder: Path,
                retention_seconds: float | None = None) -> dict:
-    import pyarrow as pa
-
     from flows.run_steps import drop_stored, enrich_articles, new_load_id, write_run
     from tasks.enrich.batch import TABLES as ENRICH_TABLES
     from tasks.ingest import documents_table
