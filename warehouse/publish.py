@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.faults import checkpoint
-from warehouse.lake import delete_keys, insert, upsert
+from warehouse.rows import delete_keys, insert, upsert
 from warehouse.schemas import FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, TABLES
 
 PUBLISH_ORDER = [

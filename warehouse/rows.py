@@ -1,0 +1,80 @@
+"""Writing batches into the lake's tables: insert (skipping stored keys), upsert and delete by key.
+
+    written = insert(con, spec, batch, only_new=True)   # inside a run's transaction
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.lake import ALIAS, quote_ident
+from warehouse.schemas import TableSpec
+
+
+def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, only_new: bool = False) -> int:
+    """Insert a batch's rows (cast to the table's schema); `only_new` skips keys already stored
+    and repeats within the batch. Returns the rows written."""
+    if batch.num_rows == 0:
+        return 0
+    batch = conform(spec, batch)
+    con.register("_batch", batch)
+    try:
+        source = "_batch"
+        if only_new:
+            keys = ", ".join(quote_ident(k) for k in spec.key)
+            source = (
+                f"(SELECT * FROM _batch QUALIFY row_number() OVER (PARTITION BY {keys}) = 1) "
+                f'ANTI JOIN (SELECT {keys} FROM {ALIAS}."{spec.name}" WHERE ({keys}) IN (SELECT ({keys}) FROM _batch)) USING ({keys})'
+            )
+        written = con.execute(f'INSERT INTO {ALIAS}."{spec.name}" BY NAME SELECT * FROM {source}').fetchone()[0]
+    finally:
+        con.unregister("_batch")
+    return int(written)
+
+
+def upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, stored: pa.Table | None = None) -> int:
+    """Replace the rows whose key the batch holds by the batch's rows (the last one of each key).
+
+    `stored`: the keys among them that may be stored (default: all); none spares the DELETE.
+    DELETE + INSERT rather than MERGE: a MERGE writes a Parquet file however few its rows, while
+    these stay inlined in the catalog until upkeep flushes them.
+    """
+    if batch.num_rows == 0:
+        return 0
+    stored = batch if stored is None else stored
+    if stored.num_rows:
+        delete_keys(con, spec, stored)
+    return insert(con, spec, batch.take(_last_of_each_key(batch, spec.key)))
+
+
+def delete_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table) -> None:
+    """Delete the stored rows whose key occurs in `batch`."""
+    keys = ", ".join(quote_ident(k) for k in spec.key)
+    con.register("_keys", batch.select(list(spec.key)))
+    try:
+        con.execute(f'DELETE FROM {ALIAS}."{spec.name}" WHERE ({keys}) IN (SELECT ({keys}) FROM _keys)')
+    finally:
+        con.unregister("_keys")
+
+
+def _last_of_each_key(batch: pa.Table, key: tuple[str, ...]) -> list[int]:
+    last: dict[tuple, int] = {}
+    for i, k in enumerate(zip(*(batch.column(c).to_pylist() for c in key))):
+        last[k] = i
+    return sorted(last.values())
+
+
+def conform(spec: TableSpec, batch: pa.Table) -> pa.Table:
+    """The spec's columns in order, cast to their types (missing ones null); NOT NULL checked here,
+    so a bad row fails with the column's name rather than deep inside the writer."""
+    columns = []
+    for field in spec.schema:
+        if field.name in batch.column_names:
+            column = batch.column(field.name).cast(field.type)
+            if not field.nullable and column.null_count:
+                raise ValueError(f"table {spec.name!r}: column {field.name!r} must not be null")
+        else:
+            column = pa.nulls(batch.num_rows, field.type)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=pa.schema([f.with_nullable(True) for f in spec.schema]))
