@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import SourceConfig
+from flows.config import DEFAULT_WAREHOUSE, SourceConfig
 from flows.fanout import normalize_batches
 from flows.poll import poll_cycle
-from flows.run_steps import DEFAULT_WAREHOUSE, RunWritten, drop_stored, enrich_articles, enrich_rejects, new_load_id, write_run_task
+from flows.run_steps import RunWritten, drop_stored, enrich_articles, enrich_rejects, new_load_id, write_run_task
 from flows.warehouses import open_warehouse
 from tasks import progress
 from tasks.ingest import documents_table, read_paths_task, sightings_table

@@ -13,7 +13,8 @@ from enum import Enum
 import pyarrow as pa
 from prefect import flow, get_run_logger
 
-from flows.run_steps import DEFAULT_WAREHOUSE, flow_run_id, new_load_id
+from flows.config import DEFAULT_WAREHOUSE
+from flows.run_steps import flow_run_id, new_load_id
 from tasks.dedup.batch import StoredContext, dedup_articles
 from tasks.dedup.fingerprint import fingerprint_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES

@@ -34,8 +34,6 @@ from warehouse.lake import Warehouse, snapshot_id
 from warehouse.lookups import load_dedup_context, load_enrichment, neighbour_story_vectors, stored_copies, stored_keys, stored_sightings
 from warehouse.publish import commit_message, load_row, publish_tables
 
-DEFAULT_WAREHOUSE = "data/warehouse"
-
 
 def new_load_id(now: datetime) -> str:
     """Sortable by time, unique across concurrent runs."""
