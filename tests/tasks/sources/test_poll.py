@@ -25,7 +25,9 @@ def _reset(server: HTTPServer) -> None:
 
 
 def _spec(url: str, **kw) -> SourceSpec:
-    return SourceSpec(name="local", kind="feed", location=url, policy=replace(FAST, max_retries=0), **kw)
+    # No retries, so every failure a test makes is seen; a timeout no test here waits for, so a
+    # slow machine (CI once timed out one of five concurrent page fetches at 0.5 s) fails nothing.
+    return SourceSpec(name="local", kind="feed", location=url, policy=replace(FAST, max_retries=0, timeout=10.0), **kw)
 
 
 def _cycle(spec: SourceSpec, known: Known, n: int = 0) -> Polled:
