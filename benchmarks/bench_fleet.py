@@ -159,8 +159,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_interval: str = "1m") -> dict:
-    """`newsflow serve` for `seconds`, then SIGINT: overlapping cycles, exit time, processes left."""
+def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_interval: str = "1m", catch_cycle_seconds: float = 60) -> dict:
+    """`newsflow serve` for `seconds`, then SIGINT (during a cycle if one is seen running within
+    `catch_cycle_seconds`): overlapping cycles, exit time, processes left."""
     import psutil
 
     work = tmp / "serve"
@@ -197,11 +198,12 @@ def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_inte
                 except psutil.Error:
                     pass
             time.sleep(1.0)
-        # interrupt a cycle under way (its process must go too), waiting up to a minute for one
-        deadline = time.monotonic() + 60
+        # interrupt a cycle under way (its process must go too), waiting a while for one
+        deadline = time.monotonic() + catch_cycle_seconds
         while time.monotonic() < deadline and not any(r["state"] == "Running" for r in _poll_runs(api)):
             time.sleep(0.3)
         runs = _poll_runs(api)
+        registered = _manual_deployments(api)
         interrupted_running = any(r["state"] == "Running" for r in runs)
         for child in psutil.Process(process.pid).children(recursive=True):
             try:
@@ -231,9 +233,18 @@ def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_inte
     for r in runs:
         states[r["state"]] = states.get(r["state"], 0) + 1
     return {"sources": sources, "seconds": seconds, "poll_interval": poll_interval, "first_cycle_done_after_s": first_cycle,
+            "manual_deployments_registered": registered,
             "poll_runs": states, "sigint_during_a_cycle": interrupted_running,
             "overlapping_cycles": overlaps, "exit_code": code, "exit_seconds": exit_seconds,
             "processes_seen": len(seen), "processes_left": len(left), "left": [seen[p] for p in left][:5]}
+
+
+def _manual_deployments(api: str) -> int:
+    """How many news-pipeline/SOURCE deployments the server holds."""
+    import httpx
+
+    body = {"flows": {"name": {"any_": ["news-pipeline"]}}}
+    return int(httpx.post(f"{api}/deployments/count", json=body, timeout=30, trust_env=False).json())
 
 
 def _poll_runs(api: str) -> list[dict]:
@@ -257,18 +268,28 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     report: dict = {"command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
                     "cpus": os.cpu_count()}
+    os.environ.pop("PREFECT_API_URL", None)
+    home = os.environ.get("PREFECT_HOME")
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp_name:
+        tmp = Path(tmp_name)
+        os.environ["PREFECT_HOME"] = home or str(tmp / "prefect-home")  # not the user's ~/.prefect
+        try:
+            _measure(args, report, tmp)
+        finally:
+            if home is None:
+                del os.environ["PREFECT_HOME"]
+    print(json.dumps(report, indent=2, default=str))
+    return report
+
+
+def _measure(args: argparse.Namespace, report: dict, tmp: Path) -> None:
     global API_URL
     from flows.serve import prefect_server
 
-    os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="bench-fleet-prefect-"))  # not the user's ~/.prefect
-    os.environ.pop("PREFECT_API_URL", None)
-
-    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp_name, \
-            prefect_server("127.0.0.1", _free_port(), Path(tmp_name) / "prefect-server.log") as api:
-        # Not measured: the Prefect server `newsflow serve` keeps running. Each measured `newsflow`
-        # process reports to it, as a served flow run does (no temporary server of its own).
+    # Not measured: the Prefect server `newsflow serve` keeps running. Each measured `newsflow`
+    # process reports to it, as a served flow run does (no temporary server of its own).
+    with prefect_server("127.0.0.1", _free_port(), tmp / "prefect-server.log") as api:
         API_URL = api
-        tmp = Path(tmp_name)
         with NewsWeb(feeds=max(args.feeds, args.serve_sources), items=0) as web:
             report["steady"] = steady(web, tmp, args.feeds)
             if args.per_source:
@@ -280,8 +301,6 @@ def main(argv: list[str] | None = None) -> dict:
                 report["serve"] = serve_fleet(web, tmp, args.serve_sources, args.serve_seconds, args.poll_interval)
         if not args.no_faults:
             report["faults"] = faults(tmp)
-    print(json.dumps(report, indent=2, default=str))
-    return report
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import typer
 from flows.config import DEFAULT_CONFIG, DEFAULT_WAREHOUSE, ConfigError, NewsflowConfig, load_config
 from flows.output import Format, print_rows, stderr
 
+SOURCES_LISTED = 20  # `newsflow serve` names this many sources' deployments, then counts the rest
+
 ConfigOpt = Annotated[
     str,
     typer.Option("--config", "-c", envvar="NEWSFLOW_CONFIG", help="Sources config (TOML)."),
@@ -133,8 +135,13 @@ def serve(
     def ready(api_url: str, deployments: list) -> None:
         stderr.print(f"Prefect API {api_url} (UI at {api_url.removesuffix('/api')}); server log {log_file}")
         stderr.print(f"  serving {POLL_DEPLOYMENT}: every {poll_interval}, one cycle at a time")
-        for s in cfg.enabled_sources():
+        sources = cfg.enabled_sources()
+        for s in sources[:SOURCES_LISTED]:
             stderr.print(f"  serving {deployment_name(s.name)}: polled {s.schedule}, on demand with newsflow trigger")
+        if len(sources) > SOURCES_LISTED:
+            stderr.print(f"  … and {len(sources) - SOURCES_LISTED} more sources (newsflow sources lists them)")
+        if len(sources) > 20:
+            stderr.print(f"  the {len(sources)} on-demand deployments are registered while the first cycles run (~0.3 s each)")
         stderr.print(f"warehouse {root}. Run one now: newsflow trigger SOURCE. Ctrl-C stops.")
 
     try:
