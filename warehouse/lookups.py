@@ -15,12 +15,19 @@ LITERAL_KEYS = 20_000  # past this many keys (bands: ~600 documents), a look-up 
 
 
 def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> set[str]:
-    """Which of `values` the table already holds in `column`."""
+    """Which of `values` the table already holds in `column` (as constants up to LITERAL_KEYS
+    values: a table sorted by `column` is then read only where they may be, see `_rows_by_key`)."""
     if not values:
         return set()
+    if len(values) <= LITERAL_KEYS:
+        listed = ", ".join(_quote(v) for v in sorted(set(values)))
+        rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IN ({listed})').fetchall()
+        return {r[0] for r in rows}
     con.register("_probe", pa.table({"v": pa.array(values, pa.string())}))
-    rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IN (SELECT v FROM _probe)').fetchall()
-    con.unregister("_probe")
+    try:
+        rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IN (SELECT v FROM _probe)').fetchall()
+    finally:
+        con.unregister("_probe")
     return {r[0] for r in rows}
 
 
