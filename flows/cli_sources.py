@@ -140,7 +140,6 @@ def serve(
             stderr.print(f"  serving {deployment_name(s.name)}: polled {s.schedule}, on demand with newsflow trigger")
         if len(sources) > SOURCES_LISTED:
             stderr.print(f"  … and {len(sources) - SOURCES_LISTED} more sources (newsflow sources lists them)")
-        if len(sources) > 20:
             stderr.print(f"  the {len(sources)} on-demand deployments are registered while the first cycles run (~0.3 s each)")
         stderr.print(f"warehouse {root}. Run one now: newsflow trigger SOURCE. Ctrl-C stops.")
 

@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.fanout import enrich_batches
-from tasks.dedup.batch import dedup_articles
+from tasks.dedup.batch import StoredContext, dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.entity_stage import entity_names_batch
 from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
@@ -163,7 +163,7 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
     return build_events(touched, neighbours, load_id)
 
 
-def _changed_members(members: pa.Table, context) -> pa.Table:
+def _changed_members(members: pa.Table, context: StoredContext) -> pa.Table:
     """dedup's member rows without the stored ones it left as they were (same story, method and
     score): those need no DELETE and no new row, and keep the load that gave them."""
     if not context.members or members.num_rows == 0:
