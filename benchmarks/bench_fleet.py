@@ -172,8 +172,10 @@ def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_inte
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     log = open(work / "serve.log", "wb")
+    # SIGINT as at a terminal, even when this runs as a background job (which inherits it ignored)
     process = subprocess.Popen([str(BIN / "newsflow"), "serve", "--port", str(port), "--poll-interval", poll_interval],
-                               cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+                               cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen: dict[int, str] = {}
     started = time.monotonic()
     first_cycle = None

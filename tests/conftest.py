@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # a loaded 2-core machine can take over the default 20 s to start the temporary server
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+# A suite started as a background job (`make test &`, a CI runner's shell) inherits SIGINT
+# ignored, and so would every `newsflow` it starts: the tests that press Ctrl-C on one would wait
+# in vain. A handler (unlike "ignore") is not inherited: the processes the tests start get the
+# default, as at a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
