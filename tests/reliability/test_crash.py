@@ -29,9 +29,9 @@ from warehouse.publish import PUBLISH_ORDER
 
 # Inside the transaction every kill is alike to DuckLake (nothing before COMMIT shows), so the
 # publish points are one table of each way of writing: the first insert, upserts, rows replaced in
-# place (DELETE + INSERT), current-state tables and the loads row written last.
-PUBLISH_POINTS = ["documents", "sightings", "story_members", "stories", "story_merges", "entity_names", "events", "items",
-                  "source_polls", "loads"]
+# place (DELETE + INSERT), current-state tables and the loads row written last. (A folder run
+# writes no `items` or `source_polls`: a kill at their turn is the kill at `loads`.)
+PUBLISH_POINTS = ["documents", "sightings", "story_members", "stories", "story_merges", "entity_names", "events", "loads"]
 NAMED = ["ingest", "normalize", "enrich", "locked", "started", "dedup", "commit", "committed", "upkeep"] + [
     f"publish:{t}" for t in PUBLISH_POINTS
 ]
