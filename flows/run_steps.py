@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.fanout import enrich_batches
-from tasks.dedup.batch import StoredContext, dedup_articles
+from tasks.dedup.batch import changed_members, dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.entity_stage import entity_names_batch
 from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
@@ -78,7 +78,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         with wh.big_work(con, documents.num_rows):
             context = load_dedup_context(con, fingerprints)
         deduped = dedup_articles(articles, fingerprints, context, started, load_id)
-        deduped.members = _changed_members(deduped.members, context)
+        deduped.members = changed_members(deduped.members, context)
         checkpoint("dedup")
         # Python rows of what dedup touched, made once for events and the two summaries
         story_rows = deduped.stories.to_pylist()
@@ -161,19 +161,6 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
     window = window_of(touched)
     neighbours = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else []
     return build_events(touched, neighbours, load_id)
-
-
-def _changed_members(members: pa.Table, context: StoredContext) -> pa.Table:
-    """dedup's member rows without the stored ones it left as they were (same story, method and
-    score): those need no DELETE and no new row, and keep the load that gave them."""
-    if not context.members or members.num_rows == 0:
-        return members
-    keep = [
-        context.members.get(a) != story
-        or (context.member_rows[a]["method"], context.member_rows[a]["score"]) != (method, score)
-        for a, story, method, score in zip(*(members.column(c).to_pylist() for c in ("article_id", "story_id", "method", "score")))
-    ]
-    return members if all(keep) else members.filter(pa.array(keep))
 
 
 def enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:

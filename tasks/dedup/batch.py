@@ -139,6 +139,21 @@ def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredCont
     )
 
 
+def changed_members(members: pa.Table, stored: StoredContext) -> pa.Table:
+    """dedup's member rows without the stored ones it left as they were (same story, method and
+    score): a run writes neither a DELETE nor a new row for those, and they keep the load that
+    set them. dedup emits every member of a story it touched, so without this a copy joining a
+    large story rewrote all its members."""
+    if not stored.members or members.num_rows == 0:
+        return members
+    keep = [
+        stored.members.get(a) != story
+        or (stored.member_rows[a]["method"], stored.member_rows[a]["score"]) != (method, score)
+        for a, story, method, score in zip(*(members.column(c).to_pylist() for c in ("article_id", "story_id", "method", "score")))
+    ]
+    return members if all(keep) else members.filter(pa.array(keep))
+
+
 def _ordered(table: pa.Table, keys: list[tuple[np.ndarray, np.ndarray | None]], load_id: str, schema: pa.Schema) -> pa.Table:
     """Rows sorted by component (then by the second key, else kept in order), with load_id, as `schema`."""
     primary = np.concatenate([k for k, _ in keys])

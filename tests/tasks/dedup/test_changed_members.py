@@ -1,11 +1,10 @@
-"""The run's own steps outside Prefect: which dedup rows a run writes."""
+"""Which of dedup's member rows a run writes: stored ones left as they were are dropped."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from flows.run_steps import _changed_members
-from tasks.dedup.batch import StoredContext
+from tasks.dedup.batch import StoredContext, changed_members
 from warehouse.schemas import FINGERPRINTS, STORY_MEMBERS
 
 
@@ -25,7 +24,7 @@ def test_stored_members_left_as_they_were_are_not_rewritten() -> None:
         ("a3", "s1", "near", 0.9, "run2"),  # matched another way now: rewritten
         ("a4", "s1", "near", 0.85, "run2"),  # new: written
     ])
-    assert _changed_members(deduped, context).column("article_id").to_pylist() == ["a3", "a4"]
+    assert changed_members(deduped, context).column("article_id").to_pylist() == ["a3", "a4"]
 
 
 def test_a_member_moved_to_another_story_is_rewritten() -> None:
@@ -33,4 +32,4 @@ def test_a_member_moved_to_another_story_is_rewritten() -> None:
     context.members["a1"] = "s1"
     context.member_rows["a1"] = {"method": "canonical", "score": 1.0}
     deduped = _members([("a1", "s0", "canonical", 1.0, "run2")])
-    assert _changed_members(deduped, context).num_rows == 1
+    assert changed_members(deduped, context).num_rows == 1
