@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--per-source", type=int, default=20)
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--fault-cycles", type=int, default=4, help="poll cycles of the fault injection (3 fetch every item that fails twice)")
     parser.add_argument("--serve-seconds", type=float, default=0)
     parser.add_argument("--serve-sources", type=int, default=200)
     parser.add_argument("--poll-interval", default="1m")
@@ -302,7 +303,7 @@ def _measure(args: argparse.Namespace, report: dict, tmp: Path) -> None:
             if args.serve_seconds:
                 report["serve"] = serve_fleet(web, tmp, args.serve_sources, args.serve_seconds, args.poll_interval)
         if not args.no_faults:
-            report["faults"] = faults(tmp)
+            report["faults"] = faults(tmp, cycles=args.fault_cycles)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_bench_fleet_small(capsys) -> None:
-    report = main(["--feeds", "40", "--per-source", "1"])
+    report = main(["--feeds", "40", "--per-source", "1", "--fault-cycles", "3"])
     steady = report["steady"]["steady_cycle"]
     assert (steady["documents"], steady["not_modified"]) == (2, 38)
     assert report["per_source"]["feeds"] == 1 and report["per_feed_cpu_ratio_per_source_vs_poll"] > 1
