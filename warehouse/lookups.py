@@ -9,9 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
+from warehouse.rows import LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
-
-LITERAL_KEYS = 20_000  # past this many keys (bands: ~600 documents), a look-up joins instead of listing them
 
 
 def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> set[str]:
@@ -20,8 +19,7 @@ def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values:
     if not values:
         return set()
     if len(values) <= LITERAL_KEYS:
-        listed = ", ".join(_quote(v) for v in sorted(set(values)))
-        rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IN ({listed})').fetchall()
+        rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE {in_list(column, values)}').fetchall()
         return {r[0] for r in rows}
     con.register("_probe", pa.table({"v": pa.array(values, pa.string())}))
     try:
@@ -59,16 +57,19 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
     bands = pc.unique(pc.list_flatten(new_fps.column("bands"))).to_pylist()
-    band_filter = (f"band IN ({', '.join(str(int(b)) for b in bands)})" if len(bands) <= LITERAL_KEYS
-                   else "band IN (SELECT unnest(bands) FROM _new_fps)")
+    band_filter = in_list("band", bands) if len(bands) <= LITERAL_KEYS else "band IN (SELECT unnest(bands) FROM _new_fps)"
+    # one scan of `fingerprints` for both exact keys
+    hashes = [h for h in new_fps.column("body_hash").to_pylist() if h is not None]
+    urls = [u for u in new_fps.column("url_key").to_pylist() if u is not None]
+    exact_filter = (f"{in_list('body_hash', hashes)} OR {in_list('url_key', urls)}" if len(hashes) + len(urls) <= LITERAL_KEYS
+                    else "body_hash IN (SELECT body_hash FROM _new_fps) OR url_key IN (SELECT url_key FROM _new_fps)")
     con.register("_new_fps", new_fps)
     try:
         found, member_rows = con.execute(
             f"""
             WITH hits AS MATERIALIZED (
                 SELECT article_id FROM fingerprint_bands WHERE {band_filter}
-                UNION SELECT article_id FROM fingerprints WHERE body_hash IN (SELECT body_hash FROM _new_fps)
-                UNION SELECT article_id FROM fingerprints WHERE url_key IN (SELECT url_key FROM _new_fps WHERE url_key IS NOT NULL)
+                UNION SELECT article_id FROM fingerprints WHERE {exact_filter}
             )
             SELECT (SELECT list(article_id ORDER BY article_id) FROM hits WHERE article_id NOT IN (SELECT article_id FROM _new_fps)),
                    (SELECT list((m.article_id, m.story_id, m.method, m.score)) FROM story_members m
@@ -110,8 +111,7 @@ def _rows_by_key(con: duckdb.DuckDBPyConnection, table: str, key: str, values: l
     """The rows of `table` whose `key` is one of `values` (ordered by it): as constants up to
     LITERAL_KEYS values, so a table sorted by `key` is read only where they are, else by a join."""
     if len(values) <= LITERAL_KEYS:
-        listed = ", ".join(_quote(v) for v in values) or "NULL"
-        return con.execute(f'SELECT {columns} FROM "{table}" WHERE "{key}" IN ({listed}) ORDER BY "{key}"').to_arrow_table()
+        return con.execute(f'SELECT {columns} FROM "{table}" WHERE {in_list(key, values)} ORDER BY "{key}"').to_arrow_table()
     con.register("_keys", pa.table({"v": pa.array(values, pa.string())}))
     try:
         return con.execute(f'SELECT {columns} FROM "{table}" WHERE "{key}" IN (SELECT v FROM _keys) ORDER BY "{key}"').to_arrow_table()
@@ -184,6 +184,3 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
     ).fetchall()
     return [StoryVector(sid, at, vec, frozenset(names or ())) for sid, at, vec, names in rows if sid not in exclude]
 
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

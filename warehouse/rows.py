@@ -11,6 +11,11 @@ import pyarrow as pa
 from warehouse.lake import ALIAS, quote_ident
 from warehouse.schemas import TableSpec
 
+# Up to this many keys, a statement lists them as constants: DuckLake then skips the files whose
+# min/max (in the catalog) cannot hold one, and the Parquet scan the row groups (the tables are
+# sorted by key); a semi-join reads the whole key column. Past it (bands: ~600 documents), a join.
+LITERAL_KEYS = 20_000
+
 
 def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, only_new: bool = False) -> int:
     """Insert a batch's rows (cast to the table's schema); `only_new` skips keys already stored
@@ -23,9 +28,10 @@ def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, onl
         source = "_batch"
         if only_new:
             keys = ", ".join(quote_ident(k) for k in spec.key)
+            stored = key_filter(spec.key, batch) or f"({keys}) IN (SELECT ({keys}) FROM _batch)"
             source = (
                 f"(SELECT * FROM _batch QUALIFY row_number() OVER (PARTITION BY {keys}) = 1) "
-                f'ANTI JOIN (SELECT {keys} FROM {ALIAS}."{spec.name}" WHERE ({keys}) IN (SELECT ({keys}) FROM _batch)) USING ({keys})'
+                f'ANTI JOIN (SELECT {keys} FROM {ALIAS}."{spec.name}" WHERE {stored}) USING ({keys})'
             )
         written = con.execute(f'INSERT INTO {ALIAS}."{spec.name}" BY NAME SELECT * FROM {source}').fetchone()[0]
     finally:
@@ -50,12 +56,39 @@ def upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, sto
 
 def delete_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table) -> None:
     """Delete the stored rows whose key occurs in `batch`."""
+    listed = key_filter(spec.key, batch)
+    if listed:
+        con.execute(f'DELETE FROM {ALIAS}."{spec.name}" WHERE {listed}')
+        return
     keys = ", ".join(quote_ident(k) for k in spec.key)
     con.register("_keys", batch.select(list(spec.key)))
     try:
         con.execute(f'DELETE FROM {ALIAS}."{spec.name}" WHERE ({keys}) IN (SELECT ({keys}) FROM _keys)')
     finally:
         con.unregister("_keys")
+
+
+def key_filter(key: tuple[str, ...], batch: pa.Table) -> str | None:
+    """`"k" IN (constants)` for a one-column string or integer key with up to LITERAL_KEYS
+    values in `batch`; None otherwise (the caller joins)."""
+    if len(key) != 1 or batch.num_rows > LITERAL_KEYS:
+        return None
+    column = batch.column(key[0])
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_integer(column.type)):
+        return None
+    return in_list(key[0], [v for v in column.to_pylist() if v is not None])
+
+
+def in_list(column: str, values: list) -> str:
+    """`"column" IN (v, ...)` with the values as SQL constants (sorted, each once); no values: false."""
+    if not values:
+        return "false"
+    listed = ", ".join(str(int(v)) if isinstance(v, int) else quote_literal(v) for v in sorted(set(values)))
+    return f"{quote_ident(column)} IN ({listed})"
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _last_of_each_key(batch: pa.Table, key: tuple[str, ...]) -> list[int]:
