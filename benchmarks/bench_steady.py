@@ -10,6 +10,11 @@ dedup, one transaction, upkeep). Every 10th run is also followed by an idle poll
 only a fetch_log row. Prints JSON: medians of early and late windows, the warehouse part of a
 run, idle polls, `count(*)` on stories at the end, the rows the dedup lookups read (EXPLAIN
 ANALYZE) and the Parquet files on disk. No manual command is run.
+
+The windows are minutes apart, and a shared machine's speed drifts by ±20% in that time. So the
+lake is also copied as the early window leaves it, and after the last run `--paired` more runs
+write the same documents into both lakes, alternating: `paired.final_over_early` is the growth
+measured side by side.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -40,61 +46,33 @@ def window(values: list[float], start: int, end: int) -> list[float]:
 
 
 def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int, folder: Path,
-               retention_seconds: float | None = None) -> dict:
-    from flows.run_steps import drop_stored, enrich_articles, new_load_id, write_run
-    from tasks.enrich.batch import TABLES as ENRICH_TABLES
-    from tasks.ingest import documents_table
-    from tasks.normalize.batch import normalize_documents
-    from tasks.records import RawDocument
-    from warehouse import schemas
+               retention_seconds: float | None = None, paired: int = 100) -> dict:
     from warehouse.lake import Warehouse
     from warehouse.maintenance import live_file_counts
 
-    wh = Warehouse(folder / "wh", retention=timedelta(seconds=retention_seconds) if retention_seconds else None)
+    retention = timedelta(seconds=retention_seconds) if retention_seconds else None
+    wh = Warehouse(folder / "wh", retention=retention)
     maker = corpus.StoryMaker(seed)
     rng = random.Random(seed)
-    kinds = ("markdown", "wrapped", "wire", "json")
     run_s, warehouse_s, idle_s, cpu_s = [], [], [], []
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    early = (50, min(150, runs)) if runs >= 200 else (0, runs // 2)
+    late = (max(runs - 100, 0), runs)
+    early_copy = None
     for n in range(runs):
-        raws = []
-        for d in range(docs):
-            story, _copy = maker.pick(renditions)
-            text = corpus.render_document(story, rng.choice(kinds), rng)
-            raws.append(RawDocument(uri=f"file:///feeds/run{n:05d}/doc{d}.txt", content=text.encode(), source="steady",
-                                    fetched_at=base + timedelta(minutes=15 * n)))
-        cpu0, t0 = cpu_seconds(), time.perf_counter()
-        started = datetime.now(timezone.utc)
-        load_id = new_load_id(started)
-        documents = documents_table(raws, load_id)
-        w0 = time.perf_counter()
-        documents, checked_at = drop_stored(wh, documents)
-        w_pre = time.perf_counter() - w0
-        normalized = normalize_documents(documents, load_id)
-        if enrich:
-            w0 = time.perf_counter()
-            enrichment = enrich_articles(wh, normalized.articles, load_id)
-            enrichment.pop("_failed")
-        else:
-            enrichment = {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}
-        w0 = time.perf_counter()
-        write_run(wh, load_id, started, "steady", documents, normalized, enrichment, list(normalized.rejects), [], len(raws), {},
-                  checked_at=checked_at)
-        warehouse_s.append(w_pre + time.perf_counter() - w0)
-        run_s.append(time.perf_counter() - t0)
-        cpu_s.append(cpu_seconds() - cpu0)
+        raws = _documents(maker, rng, docs, renditions, n)
+        wall, in_warehouse, cpu = _run(wh, raws, enrich)
+        run_s.append(wall)
+        warehouse_s.append(in_warehouse)
+        cpu_s.append(cpu)
         if n % 10 == 9:  # an idle poll: the feed answered 304, only its fetch_log row is new
-            t0 = time.perf_counter()
-            empty = documents_table([], load_id)
-            idle_load = new_load_id(datetime.now(timezone.utc))
-            fetch = [{"source": "steady", "url": "https://example.org/feed.xml", "etag": f'"{n}"', "status": 304,
-                      "fetched_at": datetime.now(timezone.utc), "document_id": None}]
-            nothing = normalize_documents(empty, idle_load)
-            write_run(wh, idle_load, datetime.now(timezone.utc), "steady", empty, nothing,
-                      {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}, [], fetch, 0, {})
-            idle_s.append(time.perf_counter() - t0)
+            idle_s.append(_idle_poll(wh, n))
+        if paired and n + 1 == early[1]:  # the lake as the early window left it, for the paired runs
+            early_copy = folder / "wh-early"
+            shutil.copytree(folder / "wh", early_copy)
         if (n + 1) % max(1, runs // 20) == 0:
             print(f"run {n + 1}/{runs}: {median_ms(run_s[-50:])} ms median of the last 50", file=sys.stderr, flush=True)
+    pairs = _paired_runs(wh, Warehouse(early_copy, retention=retention), maker, rng, docs, renditions, enrich, paired, runs) \
+        if early_copy else None
 
     count_times = []
     for _ in range(5):
@@ -110,8 +88,6 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     live = live_file_counts(con)
     con.close()
     files_on_disk = sum(1 for _ in Path(wh.data_path).rglob("*.parquet"))
-    early = (50, min(150, runs)) if runs >= 200 else (0, runs // 2)
-    late = (max(runs - 100, 0), runs)
     result = {
         "runs": runs, "documents_per_run": docs, "renditions": renditions, "enrichment": enrich,
         "snapshot_retention_seconds": retention_seconds,
@@ -122,6 +98,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         "warehouse_ms_median": {"early": median_ms(window(warehouse_s, *early)), "late": median_ms(window(warehouse_s, *late)),
                                 "all": median_ms(warehouse_s)},
         "run_cpu_ms_median": {"early": median_ms(window(cpu_s, *early)), "late": median_ms(window(cpu_s, *late))},
+        "paired": pairs,
         "idle_poll_ms_median": {"early": median_ms(idle_s[: len(idle_s) // 10 or 1]), "late": median_ms(idle_s[-(len(idle_s) // 10 or 1):])},
         "count_stories_ms": {"query_only_best": round(min(q for _, q in count_times) * 1000, 1),
                              "connect_and_query_median": round(statistics.median(a + q for a, q in count_times) * 1000, 1)},
@@ -130,6 +107,81 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         "peak_rss": peak_rss_mb(),
     }
     return result
+
+
+KINDS = ("markdown", "wrapped", "wire", "json")
+BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _documents(maker, rng: random.Random, docs: int, renditions: float, n: int) -> list:
+    from tasks.records import RawDocument
+
+    raws = []
+    for d in range(docs):
+        story, _copy = maker.pick(renditions)
+        text = corpus.render_document(story, rng.choice(KINDS), rng)
+        raws.append(RawDocument(uri=f"file:///feeds/run{n:05d}/doc{d}.txt", content=text.encode(), source="steady",
+                                fetched_at=BASE + timedelta(minutes=15 * n)))
+    return raws
+
+
+def _run(wh, raws: list, enrich: bool) -> tuple[float, float, float]:
+    """One scheduled run as the flow makes it: (wall seconds, seconds in the warehouse, CPU seconds)."""
+    from flows.run_steps import drop_stored, enrich_articles, new_load_id, write_run
+    from tasks.enrich.batch import TABLES as ENRICH_TABLES
+    from tasks.ingest import documents_table
+    from tasks.normalize.batch import normalize_documents
+    from warehouse import schemas
+
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    started = datetime.now(timezone.utc)
+    load_id = new_load_id(started)
+    documents = documents_table(raws, load_id)
+    w0 = time.perf_counter()
+    documents, checked_at = drop_stored(wh, documents)
+    w_pre = time.perf_counter() - w0
+    normalized = normalize_documents(documents, load_id)
+    if enrich:
+        enrichment = enrich_articles(wh, normalized.articles, load_id)
+        enrichment.pop("_failed")
+    else:
+        enrichment = {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}
+    w0 = time.perf_counter()
+    write_run(wh, load_id, started, "steady", documents, normalized, enrichment, list(normalized.rejects), [], len(raws), {},
+              checked_at=checked_at)
+    in_warehouse = w_pre + time.perf_counter() - w0
+    return time.perf_counter() - t0, in_warehouse, cpu_seconds() - cpu0
+
+
+def _idle_poll(wh, n: int) -> float:
+    from flows.run_steps import new_load_id, write_run
+    from tasks.enrich.batch import TABLES as ENRICH_TABLES
+    from tasks.ingest import documents_table
+    from tasks.normalize.batch import normalize_documents
+    from warehouse import schemas
+
+    t0 = time.perf_counter()
+    idle_load = new_load_id(datetime.now(timezone.utc))
+    empty = documents_table([], idle_load)
+    fetch = [{"source": "steady", "url": "https://example.org/feed.xml", "etag": f'"{n}"', "status": 304,
+              "fetched_at": datetime.now(timezone.utc), "document_id": None}]
+    nothing = normalize_documents(empty, idle_load)
+    write_run(wh, idle_load, datetime.now(timezone.utc), "steady", empty, nothing,
+              {name: schemas.empty(schemas.TABLES[name]) for name in ENRICH_TABLES}, [], fetch, 0, {})
+    return time.perf_counter() - t0
+
+
+def _paired_runs(final, early, maker, rng: random.Random, docs: int, renditions: float, enrich: bool, pairs: int, first: int) -> dict:
+    """The same new documents written into the final lake and into the copy kept at the end of the
+    early window, one run each, alternating which goes first: the growth of a run's cost without
+    the drift of a shared machine over the benchmark's minutes (both sides run under the same load)."""
+    times: dict[str, list[float]] = {"early_lake": [], "final_lake": []}
+    for i in range(pairs):
+        raws = _documents(maker, rng, docs, renditions, first + i)
+        for name, wh in (("final_lake", final), ("early_lake", early))[:: 1 if i % 2 else -1]:
+            times[name].append(_run(wh, raws, enrich)[1])
+    return {"pairs": pairs, "warehouse_ms_median": {k: median_ms(v) for k, v in times.items()},
+            "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
 
 
 def _lookup_plan(con) -> dict:
@@ -161,15 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retention-seconds", type=float,
                         help="snapshot retention (default: upkeep's 7 days). A run every 15 minutes keeps 672 "
                              "snapshots in 7 days; at this benchmark's pace that is a few minutes")
+    parser.add_argument("--paired", type=int, default=100,
+                        help="then this many runs of the same documents into the final lake and a copy of the lake after "
+                             "the early window, alternating (0: none)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--keep", type=Path, help="build the warehouse in this new folder (KEEP/wh) and keep it, to look into it")
     args = parser.parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=False)
-        result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, args.keep, args.retention_seconds)
+        result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, args.keep, args.retention_seconds,
+                            args.paired)
     else:
         with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
-            result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds)
+            result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds,
+                                args.paired)
     emit(result, args.out)
     return 0
 

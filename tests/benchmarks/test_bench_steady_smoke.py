@@ -17,7 +17,7 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
 
     monkeypatch.setattr(maintenance, "UpkeepPolicy", _small_policy(maintenance))
     monkeypatch.setattr(maintenance.upkeep, "__defaults__", (_small_policy(maintenance)(), False, None))
-    report = run_steady(runs=24, docs=3, renditions=0.3, enrich=False, seed=3, folder=tmp_path)
+    report = run_steady(runs=24, docs=3, renditions=0.3, enrich=False, seed=3, folder=tmp_path, paired=4)
     assert report["articles"] > 0 and 0 < report["stories"] <= report["articles"]
     assert all(v > 0 for v in report["run_ms_median"].values())
     assert report["warehouse_ms_median"]["all"] > 0 and report["idle_poll_ms_median"]["late"] > 0
@@ -25,6 +25,9 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     # upkeep flushed and merged by itself: the rows are in a few files, not one per run
     assert 0 < report["parquet_files"]["live"] <= 3 * 25
     assert report["dedup_lookup_plan"]["fingerprint_bands_rows"] > 0
+    # the same documents into the final lake and the copy kept after the early window
+    paired = report["paired"]
+    assert paired["pairs"] == 4 and paired["final_over_early"] > 0 and all(v > 0 for v in paired["warehouse_ms_median"].values())
 
 
 def _small_policy(maintenance):

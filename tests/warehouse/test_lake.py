@@ -13,6 +13,7 @@ from warehouse.lake import METADATA, AsOf, Warehouse, WarehouseError, close_inst
 from warehouse.maintenance import history, resolve_as_of
 from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.readonly import ReadOnlyError, check_read_only
+from warehouse.rows import in_list, key_filter
 from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, FINGERPRINTS, LINKS
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -69,6 +70,29 @@ def test_stories_update_in_place_and_absorbed_ones_move_to_story_merges(tmp_path
     first_run = history(wh)[0][0]
     assert sorted(r for r in _titles(wh, AsOf(snapshot=first_run))) == [("s1", "old"), ("s2", "other")]
     assert resolve_as_of(wh, "L1") == AsOf(snapshot=first_run)
+
+
+def test_keys_given_as_constants_match_exactly_whatever_their_characters():
+    # a one-column key goes into the statement as constants (files and row groups are skipped);
+    # quotes and backslashes stay data, integers stay integers, no keys match nothing
+    assert key_filter(("story_id",), pa.table({"story_id": ["b", "a'); DROP TABLE x; --", "b", None]})) == (
+        '"story_id" IN (\'a\'\'); DROP TABLE x; --\', \'b\')'
+    )
+    assert in_list("band", [3, -2, 3]) == '"band" IN (-2, 3)' and in_list("band", []) == "false"
+    assert key_filter(("band", "article_id"), pa.table({"band": [1], "article_id": ["a"]})) is None  # two columns: a join
+
+
+def test_updates_and_repeats_by_quoted_keys(tmp_path):
+    wh = Warehouse(tmp_path)
+    odd = ["it's", "back\\slash", 'say "hi"']
+    run(wh, "L1", {"stories": pa.Table.from_pylist([story(s, "old") for s in odd + ["plain"]], schema=DEDUP_STORIES),
+                   "links": links("L1", [f"https://a.example/{s}" for s in odd])})
+    run(wh, "L2", {"stories": pa.Table.from_pylist([story(s, "new") for s in odd], schema=DEDUP_STORIES),
+                   "links": links("L2", [f"https://a.example/{s}" for s in odd + ["x'y"]])})
+    with wh.reading() as con:
+        assert sorted(con.execute("SELECT story_id, title FROM stories").fetchall()) == sorted(
+            [(s, "new") for s in odd] + [("plain", "old")])
+    assert count(wh, "links") == 4
 
 
 def _titles(wh: Warehouse, as_of: AsOf) -> list[tuple]:
