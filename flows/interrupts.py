@@ -100,8 +100,8 @@ class RunSession:
         """Say the line, stop the children, then the temporary server, and end the process (130)."""
         self._finishing.acquire()  # whoever comes second waits here until the process ends
         line = self.message()
-        _close_view(self.view)
-        self._say(line)
+        closed = _close_view(self.view)
+        self._say(line, raw=not closed)  # a display still live: the line starts a line of its own
         stop_children(exclude=_server_pid(self.server))
         stop_server(self.server)
         os._exit(INTERRUPTED)
@@ -208,13 +208,18 @@ def _console_handlers() -> list[logging.Handler]:
             if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
 
-def _close_view(view, timeout: float = 0.3) -> None:
-    """Stop the progress display, but never wait long for it (its lock may be held mid-draw)."""
+def _close_view(view, timeout: float = 0.3) -> bool:
+    """Stop the progress display, but never wait long for it (its lock may be held mid-draw);
+    whether it stopped. One that did not is silenced: its stop, when it comes, draws nothing."""
     if view is None:
-        return
+        return True
     closer = threading.Thread(target=view.close, daemon=True)
     closer.start()
     closer.join(timeout)
+    if closer.is_alive():
+        view.silence()
+        return False
+    return True
 
 
 def _server_pid(server) -> int | None:

@@ -130,6 +130,11 @@ class RunProgress:
                     self._end(name)
             self.close()
 
+    def silence(self) -> None:
+        """Draw nothing more: a display whose stop is stuck (its lock held mid-draw, or its refresh
+        thread slow on a loaded machine) must not draw its rows again over a line printed after it."""
+        self.console.quiet = True
+
     def close(self) -> None:
         """Stop the display (idempotent); the rows drawn so far stay on the terminal."""
         progress, self._progress = self._progress, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 
 from rich.console import Console
 
@@ -115,3 +116,25 @@ def test_count_files_skips_hidden(tmp_path):
     (tmp_path / "sub" / "b.md").write_text("b")
     assert count_files([str(tmp_path), str(tmp_path / "a.txt")]) == 3
     assert format_bytes(999) == "999 B" and format_bytes(2_900_000) == "2.9 MB"
+
+
+def test_a_display_that_does_not_stop_in_time_draws_nothing_after_the_interrupt_line():
+    # on a loaded machine the display's stop can take longer than an interrupt waits for it; its
+    # final redraw then came after the "interrupted" line and drew the rows over it
+    import threading
+
+    from flows.interrupts import _close_view
+
+    out = io.StringIO()
+    view = RunProgress(Console(file=out, force_terminal=True, width=100), live=True, label="x")
+    play(view, commit=False)
+    release = threading.Event()
+    close = view.close
+    view.close = lambda: (release.wait(5), close())  # a stop stuck behind a lock
+    assert _close_view(view, timeout=0.05) is False
+    drawn = len(out.getvalue())
+    release.set()
+    time.sleep(0.3)  # the stop completes now, silenced
+    assert len(out.getvalue()) == drawn and view._progress is None
+    finished = RunProgress(Console(file=io.StringIO(), force_terminal=True), live=True, label="y")
+    assert _close_view(finished) is True and not finished.console.quiet
