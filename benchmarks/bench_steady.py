@@ -14,7 +14,8 @@ ANALYZE) and the Parquet files on disk. No manual command is run.
 The windows are minutes apart, and a shared machine's speed drifts by ±20% in that time. So the
 lake is also copied as the early window leaves it, and after the last run `--paired` more runs
 write the same documents into both lakes, alternating: `paired.final_over_early` is the growth
-measured side by side.
+measured side by side. The figures taken at the end (`count(*)`, files, the look-up plan) come
+after the paired runs, so from a lake of `--runs` + `--paired` runs.
 """
 
 from __future__ import annotations
