@@ -9,16 +9,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
-from warehouse.rows import LITERAL_KEYS, in_list
+from warehouse.rows import KEY_CONSTANTS, LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
 
 
 def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> set[str]:
-    """Which of `values` the table already holds in `column` (as constants up to LITERAL_KEYS
+    """Which of `values` the table already holds in `column` (as constants up to KEY_CONSTANTS
     values: a table sorted by `column` is then read only where they may be, see `_rows_by_key`)."""
     if not values:
         return set()
-    if len(values) <= LITERAL_KEYS:
+    if len(set(values)) <= KEY_CONSTANTS:
         rows = con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE {in_list(column, values)}').fetchall()
         return {r[0] for r in rows}
     con.register("_probe", pa.table({"v": pa.array(values, pa.string())}))
@@ -61,7 +61,7 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     # one scan of `fingerprints` for both exact keys
     hashes = [h for h in new_fps.column("body_hash").to_pylist() if h is not None]
     urls = [u for u in new_fps.column("url_key").to_pylist() if u is not None]
-    exact_filter = (f"{in_list('body_hash', hashes)} OR {in_list('url_key', urls)}" if len(hashes) + len(urls) <= LITERAL_KEYS
+    exact_filter = (f"{in_list('body_hash', hashes)} OR {in_list('url_key', urls)}" if len(hashes) + len(urls) <= KEY_CONSTANTS
                     else "body_hash IN (SELECT body_hash FROM _new_fps) OR url_key IN (SELECT url_key FROM _new_fps)")
     con.register("_new_fps", new_fps)
     try:
@@ -109,8 +109,8 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
 
 def _rows_by_key(con: duckdb.DuckDBPyConnection, table: str, key: str, values: list[str], columns: str) -> pa.Table:
     """The rows of `table` whose `key` is one of `values` (ordered by it): as constants up to
-    LITERAL_KEYS values, so a table sorted by `key` is read only where they are, else by a join."""
-    if len(values) <= LITERAL_KEYS:
+    KEY_CONSTANTS values, so a table sorted by `key` is read only where they are, else by a join."""
+    if len(values) <= KEY_CONSTANTS:
         return con.execute(f'SELECT {columns} FROM "{table}" WHERE {in_list(key, values)} ORDER BY "{key}"').to_arrow_table()
     con.register("_keys", pa.table({"v": pa.array(values, pa.string())}))
     try:

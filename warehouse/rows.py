@@ -11,9 +11,14 @@ import pyarrow as pa
 from warehouse.lake import ALIAS, quote_ident
 from warehouse.schemas import TableSpec
 
-# Up to this many keys, a statement lists them as constants: DuckLake then skips the files whose
+# A statement may list the keys it probes as constants: DuckLake then skips the files whose
 # min/max (in the catalog) cannot hold one, and the Parquet scan the row groups (the tables are
-# sorted by key); a semi-join reads the whole key column. Past it (bands: ~600 documents), a join.
+# sorted by key); a semi-join reads the whole key column. But each constant is compared with
+# every row read: a DELETE by 3,000 string keys on 300k rows took 213 ms as constants, 27 ms as a
+# semi-join (10 keys: 24 vs 25 ms). So string keys go in as constants up to KEY_CONSTANTS (a
+# scheduled run's few), integer band keys up to LITERAL_KEYS (the band table is sorted and read
+# in small row groups: at 1M articles a run's 3,200 bands as constants beat the join ~3×, docs/DESIGN.md).
+KEY_CONSTANTS = 100
 LITERAL_KEYS = 20_000
 
 
@@ -69,9 +74,9 @@ def delete_keys(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table
 
 
 def key_filter(key: tuple[str, ...], batch: pa.Table) -> str | None:
-    """`"k" IN (constants)` for a one-column string or integer key with up to LITERAL_KEYS
+    """`"k" IN (constants)` for a one-column string or integer key with up to KEY_CONSTANTS
     values in `batch`; None otherwise (the caller joins)."""
-    if len(key) != 1 or batch.num_rows > LITERAL_KEYS:
+    if len(key) != 1 or batch.num_rows > KEY_CONSTANTS:
         return None
     column = batch.column(key[0])
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type) or pa.types.is_integer(column.type)):

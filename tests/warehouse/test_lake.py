@@ -13,7 +13,7 @@ from warehouse.lake import METADATA, AsOf, Warehouse, WarehouseError, close_inst
 from warehouse.maintenance import history, resolve_as_of
 from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.readonly import ReadOnlyError, check_read_only
-from warehouse.rows import in_list, key_filter
+from warehouse.rows import KEY_CONSTANTS, in_list, key_filter
 from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, FINGERPRINTS, LINKS
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -80,6 +80,8 @@ def test_keys_given_as_constants_match_exactly_whatever_their_characters():
     )
     assert in_list("band", [3, -2, 3]) == '"band" IN (-2, 3)' and in_list("band", []) == "false"
     assert key_filter(("band", "article_id"), pa.table({"band": [1], "article_id": ["a"]})) is None  # two columns: a join
+    many = pa.table({"story_id": [f"s{i}" for i in range(KEY_CONSTANTS + 1)]})
+    assert key_filter(("story_id",), many) is None  # past KEY_CONSTANTS a join is cheaper than the constants
 
 
 def test_updates_and_repeats_by_quoted_keys(tmp_path):
