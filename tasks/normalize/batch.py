@@ -61,6 +61,7 @@ def _parallel(documents: pa.Table, load_id: str, workers: int, fingerprints: boo
     stop, by not waiting for the chunks under way when the run is asked to stop."""
     # spawn, not fork: deltalake's Rust runtime (loaded in the flow's process) does not survive fork
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts)
+    _start_workers(pool, workers)
     stopped = False
     try:
         pending: deque = deque()
@@ -87,6 +88,19 @@ def _chunk_done(future, documents: int) -> NormalizeResult:
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every worker now, with SIGINT blocked in this thread: a spawned process inherits the
+    blocked signal through exec and keeps it blocked, so a Ctrl-C that comes while it is still
+    importing (before `_ignore_interrupts`) cannot print a KeyboardInterrupt traceback from it.
+    This process gets a Ctrl-C of that moment as soon as the workers are started."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for _ in range(workers):  # each submit while no worker is idle starts one more
+            pool.submit(int)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 normalize_task = task(name="normalize", cache_policy=NO_CACHE)(normalize_documents)

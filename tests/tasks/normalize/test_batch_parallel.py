@@ -58,3 +58,29 @@ def test_small_batches_and_one_worker_stay_in_process(monkeypatch):
     assert normalize_documents(docs, "load").articles.num_rows > 0  # below PARALLEL_MIN
     monkeypatch.setattr(batch, "PARALLEL_MIN", 1)
     assert normalize_documents(docs, "load", workers=1).articles.num_rows > 0
+
+
+def test_workers_start_with_ctrl_c_blocked_and_this_process_keeps_it():
+    # a Ctrl-C while a spawned worker is still importing (before its initializer) printed a
+    # KeyboardInterrupt traceback from it; started with SIGINT blocked, a worker never gets one
+    import multiprocessing
+    import os
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    from tasks.normalize.batch import _ignore_interrupts, _start_workers
+
+    def blocked(pid: int) -> int:
+        line = next(row for row in Path(f"/proc/{pid}/status").read_text().splitlines() if row.startswith("SigBlk:"))
+        return int(line.split()[1], 16)
+
+    sigint = 1 << (signal.SIGINT - 1)
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts)
+    try:
+        _start_workers(pool, 2)
+        assert len(pool._processes) == 2
+        assert all(blocked(pid) & sigint for pid in pool._processes)
+        assert not blocked(os.getpid()) & sigint and pool.submit(int, "7").result() == 7
+    finally:
+        pool.shutdown()
