@@ -61,9 +61,9 @@ def _parallel(documents: pa.Table, load_id: str, workers: int, fingerprints: boo
     stop, by not waiting for the chunks under way when the run is asked to stop."""
     # spawn, not fork: deltalake's Rust runtime (loaded in the flow's process) does not survive fork
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts)
-    _start_workers(pool, workers)
     stopped = False
     try:
+        _start_workers(pool, workers)
         pending: deque = deque()
         for start in range(0, documents.num_rows, CHUNK):
             chunk = compact_slice(documents, start, CHUNK)
