@@ -3,20 +3,20 @@
 A run is one DuckLake transaction: a kill before its COMMIT leaves nothing of it, after it
 everything; there is nothing to clean up either way.
 
-The killed runs are subprocesses (two at a time, one per core); each rerun happens in this
-process and the result must equal, row for row, a warehouse that was never interrupted.
+The killed runs are processes of their own (tests/reliability/killed_runs.py forks them, two at a
+time); each rerun happens in this process and the result must equal, row for row, a warehouse
+that was never interrupted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
 import signal
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import prefect.settings
@@ -37,8 +37,9 @@ NAMED = ["ingest", "normalize", "enrich", "locked", "started", "dedup", "commit"
 ]
 # a second crash in the run after the first: nothing of either may show
 DOUBLE = ["locked", "commit"]
-RANDOM_DELAYS = [random.Random(seed).uniform(1.5, 12.0) for seed in range(3)]
-RUN = "import sys; from flows.pipeline import news_pipeline; news_pipeline([sys.argv[2]], sys.argv[1])"
+# when a run is killed, as a share of an uninterrupted run's time (the stages span ~10% to ~95% of it)
+RANDOM_MOMENTS = [random.Random(seed).uniform(0.05, 0.95) for seed in range(3)]
+KILLED_RUNS = Path(__file__).with_name("killed_runs.py")
 
 
 @pytest.fixture(scope="module")
@@ -59,28 +60,18 @@ def setup(tmp_path_factory, prefect_harness):
     shutil.copytree(reference, base_wh)
     news_pipeline([str(part2)], str(reference))
     assert set(PUBLISH_POINTS) <= set(PUBLISH_ORDER)
-    ctx = {"part2": part2, "reference": snapshot(reference), "base": base_wh, "tmp": base,
-           "env": {**os.environ, "PREFECT_API_URL": prefect.settings.PREFECT_API_URL.value()}}
-    jobs = [(p, [p], None) for p in NAMED] + [(f"double-{p}", ["publish:stories", p], None) for p in DOUBLE]
-    jobs += [(f"random-{n}", [None], delay) for n, delay in enumerate(RANDOM_DELAYS)]
-    with ThreadPoolExecutor(2) as pool:  # two killed runs at a time: one per core
-        ctx["crashed"] = dict(zip([j[0] for j in jobs], pool.map(lambda job: _crash(ctx, *job), jobs)))
-    return ctx
-
-
-def _crash(ctx, name: str, kill_points: list[str | None], delay: float | None) -> tuple[Path, list[int]]:
-    root = ctx["tmp"] / f"wh-{name.replace(':', '_')}"
-    shutil.copytree(ctx["base"], root)
-    codes = []
-    for point in kill_points:
-        env = {**ctx["env"], "NEWSFLOW_KILL_AT": point} if point else ctx["env"]
-        proc = subprocess.Popen([sys.executable, "-c", RUN, str(root), str(ctx["part2"])], cwd=REPO, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if delay is not None:
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-        codes.append(proc.wait(timeout=300))
-    return root, codes
+    jobs = [{"name": "uninterrupted", "points": [None]}] + [{"name": p, "points": [p]} for p in NAMED]
+    jobs += [{"name": f"double-{p}", "points": ["publish:stories", p]} for p in DOUBLE]
+    jobs += [{"name": f"random-{n}", "points": [None], "fraction": share} for n, share in enumerate(RANDOM_MOMENTS)]
+    for job in jobs:
+        job.update(root=str(base / f"wh-{job['name'].replace(':', '_')}"), inputs=str(part2))
+        shutil.copytree(base_wh, job["root"])
+    killed = subprocess.run([sys.executable, str(KILLED_RUNS)], input=json.dumps(jobs), capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "PREFECT_API_URL": prefect.settings.PREFECT_API_URL.value()}, timeout=900)
+    assert killed.returncode == 0, killed.stderr[-3000:]
+    codes = json.loads(killed.stdout)["exit_codes"]
+    assert codes["uninterrupted"] == [0] and snapshot(Path(jobs[0]["root"])) == snapshot(reference)
+    return {"part2": part2, "reference": snapshot(reference), "crashed": {j["name"]: (Path(j["root"]), codes[j["name"]]) for j in jobs}}
 
 
 @pytest.mark.slow
@@ -93,8 +84,9 @@ def test_kill_at_named_point_then_rerun(setup, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("n", range(len(RANDOM_DELAYS)))
+@pytest.mark.parametrize("n", range(len(RANDOM_MOMENTS)))
 def test_kill_at_a_random_moment_then_rerun(setup, n):
-    root, _ = setup["crashed"][f"random-{n}"]
+    root, codes = setup["crashed"][f"random-{n}"]
+    assert codes == [-signal.SIGKILL], f"the run ended before its kill (exit code {codes})"
     news_pipeline([str(setup["part2"])], str(root))
     assert snapshot(root) == setup["reference"]
