@@ -23,12 +23,14 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -159,15 +161,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_interval: str = "1m", catch_cycle_seconds: float = 60) -> dict:
+def serve_fleet(web: NewsWeb, tmp: Path, sources: int, seconds: float, poll_interval: str = "1m", catch_cycle_seconds: float = 60,
+                prefect_database: Path | None = None) -> dict:
     """`newsflow serve` for `seconds`, then SIGINT (during a cycle if one is seen running within
-    `catch_cycle_seconds`): overlapping cycles, exit time, processes left."""
+    `catch_cycle_seconds`): overlapping cycles, exit time, processes left. `prefect_database`: a
+    migrated Prefect database for serve's server to start from (tests; else it migrates its own)."""
     import psutil
 
     work = tmp / "serve"
     work.mkdir()
     (work / "newsflow.toml").write_text(fleet_config(web, str(work / "wh"), range(sources), interval="1m"))
     home = tmp / "prefect-serve"
+    if prefect_database is not None:
+        home.mkdir()
+        shutil.copyfile(prefect_database, home / "prefect.db")
     env = _env(home, api=False)  # serve starts its own server
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -268,6 +275,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--serve-seconds", type=float, default=0)
     parser.add_argument("--serve-sources", type=int, default=200)
     parser.add_argument("--poll-interval", default="1m")
+    parser.add_argument("--prefect-api", help="report to this running Prefect server's API instead of starting one (not measured either way)")
     args = parser.parse_args(argv)
     report: dict = {"command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
                     "cpus": os.cpu_count()}
@@ -291,7 +299,8 @@ def _measure(args: argparse.Namespace, report: dict, tmp: Path) -> None:
 
     # Not measured: the Prefect server `newsflow serve` keeps running. Each measured `newsflow`
     # process reports to it, as a served flow run does (no temporary server of its own).
-    with prefect_server("127.0.0.1", _free_port(), tmp / "prefect-server.log") as api:
+    server = nullcontext(args.prefect_api) if args.prefect_api else prefect_server("127.0.0.1", _free_port(), tmp / "prefect-server.log")
+    with server as api:
         API_URL = api
         with NewsWeb(feeds=max(args.feeds, args.serve_sources), items=0) as web:
             report["steady"] = steady(web, tmp, args.feeds)

@@ -51,8 +51,11 @@ def test_stage_sections_report_positive_rates(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_flow_section_reports_prefect_overhead(tmp_path, monkeypatch):
+def test_flow_section_reports_prefect_overhead(tmp_path, monkeypatch, prefect_harness):
+    import prefect.settings
+
     monkeypatch.setenv("NEWSFLOW_BENCH_CACHE", str(tmp_path))
+    monkeypatch.setenv("PREFECT_API_URL", prefect.settings.PREFECT_API_URL.value())  # the session's server, not a temporary one
     report = build_report(TINY, ["flow"], 0.3, 7, log=_quiet)
     flow = report["flow"]
     assert "error" not in flow, flow.get("error")

@@ -36,7 +36,8 @@ def newsflow(*args: str, warehouse: Path, cwd: Path = REPO) -> subprocess.Comple
 
 
 @pytest.mark.slow
-def test_run_json_stays_json_with_lithuanian_text_and_compressed_inputs(tmp_path: Path):
+def test_run_json_stays_json_with_lithuanian_text_and_compressed_inputs(tmp_path: Path, prefect_harness: Path):
+    # no PREFECT_API_URL: `newsflow run` starts its temporary server, from the migrated database the harness seeded
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "seimas.txt").write_text(LITHUANIAN, encoding="utf-8")

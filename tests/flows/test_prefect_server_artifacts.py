@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.chromium import dump_dom, keep, screenshot
-from tests.conftest import REPO
+from tests.conftest import REPO, seed_prefect_home
 
 NEWSFLOW = Path(sys.executable).parent / "newsflow"
 PREFECT = Path(sys.executable).parent / "prefect"
@@ -29,9 +29,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`prefect server start` with its own home and SQLite database; the UI talks to this port."""
+def server(tmp_path_factory, prefect_harness: Path):
+    """`prefect server start` with its own home and SQLite database (a migrated copy); the UI talks to this port."""
     home = tmp_path_factory.mktemp("prefect-home")
+    seed_prefect_home(home, prefect_harness)
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -19,6 +19,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from flows.serve import api_healthy
+from tests.conftest import seed_prefect_home
 from tests.flows.sitehelpers import Site
 
 BIN = Path(sys.executable).parent
@@ -49,7 +50,7 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, site: Site):
+def served(tmp_path_factory, site: Site, prefect_harness: Path):
     """`newsflow serve` as a user starts it; yields (api_url, warehouse, env, process)."""
     tmp = tmp_path_factory.mktemp("serve")
     root = tmp / "wh"
@@ -79,6 +80,7 @@ location = "urls.txt"
 enabled = false
 """)
     port = free_port()
+    seed_prefect_home(tmp / "prefect-home", prefect_harness)  # a migrated database: serve's server starts sooner
     env = newsflow_env(tmp / "prefect-home")
     log = open(tmp / "serve.log", "wb")
     process = subprocess.Popen([str(BIN / "newsflow"), "serve", "--port", str(port)], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
