@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def test_serve_200_sources_one_cycle_at_a_time_and_a_clean_sigint(tmp_path: Path, prefect_harness: Path) -> None:
     with NewsWeb(feeds=200, items=0) as web:  # no pages: the first cycle is quick
-        report = serve_fleet(web, tmp_path, sources=200, seconds=20, poll_interval="10s", catch_cycle_seconds=15,
+        report = serve_fleet(web, tmp_path, sources=200, seconds=12, poll_interval="6s", catch_cycle_seconds=10,
                              prefect_database=prefect_harness)
     assert report["overlapping_cycles"] == 0, report
     # at least two cycles were scheduled and one completed (on a loaded machine a cycle can take
