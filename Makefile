@@ -27,8 +27,13 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 run: env
 	$(VENV)/bin/newsflow run
 
+# two parts: most tests on TEST_WORKERS processes (pytest-xdist, a file per worker at a time),
+# then the timing-sensitive and core-filling ones alone (tests/conftest.py SERIAL_MODULES)
+TEST_WORKERS ?= 2
+
 test: env
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -m serial
 
 test-fast: env
 	$(VENV)/bin/pytest -m "not slow and not eval"

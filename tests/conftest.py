@@ -32,6 +32,24 @@ PREFECT_DATABASE = "prefect.db"  # a server's database in its PREFECT_HOME
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+# `make test` runs the suite in two parts: the tests below one at a time (`-m serial`), the rest
+# on two workers (pytest-xdist, a file per worker at a time). These time something (an exit within
+# 2 s of Ctrl-C, a look-up under 0.5 s, a fetch under its timeout), press keys on a process,
+# or fill both cores by themselves (the fleet benchmark's smoke run, the crash test's killed runs).
+SERIAL_MODULES = {
+    "tests/benchmarks/test_bench_fleet_smoke.py", "tests/flows/test_interrupts.py", "tests/flows/test_serve.py",
+    "tests/flows/test_serve_fleet.py", "tests/flows/test_prefect_server_artifacts.py",
+    "tests/reliability/test_crash.py", "tests/reliability/test_hostile_inputs.py", "tests/tasks/enrich/test_geo.py",
+    "tests/tasks/normalize/test_hostile_renditions.py", "tests/tasks/sources/test_fetch.py",
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.nodeid.split("::")[0] in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
+
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 FIXTURES = REPO / "tests" / "fixtures"
@@ -86,3 +104,24 @@ def news_warehouse(tmp_path_factory, prefect_harness) -> tuple[Path, dict[str, d
     root = base / "warehouse"
     summaries = {name: news_pipeline([str(path)], str(root), source=name) for name, path in folders.items()}
     return root, summaries
+
+
+@pytest.fixture(autouse=True)
+def no_stop_request_left():
+    """A run's stop request outlasts a block that failed with it, by design (tasks/progress.py):
+    a test that interrupts stages in this process must not leave it to the next test's stages
+    (under pytest-xdist a worker runs files in another order than a single process does)."""
+    yield
+    from tasks import progress
+
+    if progress.stop_requested():
+        with progress.reporting(_NoSink()):
+            pass  # a block that ends cleanly clears the request
+
+
+class _NoSink:
+    def add_total(self, stage, items): ...
+
+    def advance(self, stage, items, nbytes): ...
+
+    def load_started(self, load_id): ...
