@@ -39,9 +39,10 @@ NAMED = ["ingest", "normalize", "enrich", "locked", "started", "dedup", "commit"
 ]
 # a second crash in the run after the first: nothing of either may show
 DOUBLE = ["locked", "commit"]
-# when a run is killed, as a share of an uninterrupted run's time (the stages span ~10% to ~95% of it)
-# (at most 0.8: two killed runs at a time take longer than the one timed alone, but not always much)
+# when a run is killed, as a share of the time the quickest of the runs killed at the commit took
+# to get there (measured beside one another, as the random ones run): inside the run, before its COMMIT
 RANDOM_MOMENTS = [random.Random(seed).uniform(0.05, 0.8) for seed in range(3)]
+CLOCKS = {"commit", "committed", "upkeep", "publish:loads"}
 KILLED_RUNS = Path(__file__).with_name("killed_runs.py")
 
 
@@ -63,7 +64,7 @@ def setup(tmp_path_factory, prefect_harness):
     shutil.copytree(reference, base_wh)
     news_pipeline([str(part2)], str(reference))
     assert set(PUBLISH_POINTS) <= set(PUBLISH_ORDER)
-    jobs = [{"name": "uninterrupted", "points": [None]}] + [{"name": p, "points": [p]} for p in NAMED]
+    jobs = [{"name": "uninterrupted", "points": [None]}] + [{"name": p, "points": [p], "clock": p in CLOCKS} for p in NAMED]
     jobs += [{"name": f"double-{p}", "points": ["publish:stories", p]} for p in DOUBLE]
     jobs += [{"name": f"random-{n}", "points": [None], "fraction": share} for n, share in enumerate(RANDOM_MOMENTS)]
     for job in jobs:
