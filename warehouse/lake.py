@@ -12,6 +12,7 @@ leaves nothing. `connect()` attaches the lake for reading, optionally as of a sn
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.extensions import load_extensions
+from warehouse.keys import ARTICLE_KEY_SQL
 from warehouse.schemas import TABLES
 
 ALIAS = "lake"
@@ -47,6 +49,13 @@ TABLE_OPTIONS = {
     ("parquet_row_group_size", "fingerprints"): 2_048,
     ("data_inlining_row_limit", "documents"): 20,
     ("data_inlining_row_limit", "articles"): 20,
+}
+
+# Columns added to a lake made before them get their values for the stored rows, in the
+# transaction that adds them (once: the look-ups rely on them)
+BACKFILL = {
+    ("fingerprints", "article_key"): ARTICLE_KEY_SQL,
+    ("fingerprint_bands", "article_key"): ARTICLE_KEY_SQL,
 }
 
 WRITER_THREADS = 1
@@ -307,9 +316,23 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             for field in spec.schema:
                 if field.name not in stored[spec.name]:
                     con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
+                    _backfill(con, spec.name, field.name)
         con.execute("COMMIT")
     for (option, table), value in unset.items():  # writes from now on (runs, flushes, merges) use them
         con.execute(f"CALL {ALIAS}.set_option({_quote(option)}, {int(value)}, table_name => {_quote(table)})")
+
+
+def _backfill(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    """Give the stored rows their value of a column just added (BACKFILL), if it has one."""
+    expression = BACKFILL.get((table, column))
+    if expression is None:
+        return
+    rows = con.execute(f'SELECT count(*) FROM {ALIAS}."{table}"').fetchone()[0]
+    if not rows:
+        return
+    if rows >= BIG_BATCH_ROWS:  # a large lake's first open by this version: say why it takes a while
+        print(f"warehouse: filling the new column {table}.{column} for {rows:,} stored rows (once)", file=sys.stderr, flush=True)
+    con.execute(f'UPDATE {ALIAS}."{table}" SET "{column}" = {expression}')
 
 
 def duckdb_type(t: pa.DataType) -> str:

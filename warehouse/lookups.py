@@ -9,6 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
+from warehouse.lake import quote_ident
+from warehouse.publish import with_article_keys
 from warehouse.rows import KEY_CONSTANTS, LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
 
@@ -47,12 +49,13 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     """Stored articles that share an exact hash, a URL key or an LSH band with a new article,
     plus the stories they belong to and every member of those stories.
 
-    Four statements whatever the lake's size: (1) the matching article ids and the members of
-    their stories, (2) the matches' fingerprints, (3) those stories, (4) their members' fields.
+    Five statements whatever the lake's size: (1) the matching articles' keys, (2) their
+    fingerprints, (3) the members of their stories, (4) those stories, (5) the members' fields.
     Keys go in as constants where a table is probed for a few of them: the scan then reads only
     the row groups whose min/max may hold one (the look-up tables are sorted by key in small
     row groups, warehouse/lake.py TABLE_OPTIONS), where a join would read every row: at 1M
-    stored articles, 32M band rows.
+    stored articles, 32M band rows. The band rows name articles by `article_key` (a number,
+    warehouse/keys.py): the probe reads a row group's numbers, not its 32-character ids.
     """
     if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
@@ -63,26 +66,29 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     urls = [u for u in new_fps.column("url_key").to_pylist() if u is not None]
     exact_filter = (f"{in_list('body_hash', hashes)} OR {in_list('url_key', urls)}" if len(hashes) + len(urls) <= KEY_CONSTANTS
                     else "body_hash IN (SELECT body_hash FROM _new_fps) OR url_key IN (SELECT url_key FROM _new_fps)")
-    con.register("_new_fps", new_fps)
+    con.register("_new_fps", new_fps.select(["bands", "body_hash", "url_key"]))
     try:
-        found, member_rows = con.execute(
+        (keys,) = con.execute(
             f"""
-            WITH hits AS MATERIALIZED (
-                SELECT article_id FROM fingerprint_bands WHERE {band_filter}
-                UNION SELECT article_id FROM fingerprints WHERE {exact_filter}
+            SELECT list(DISTINCT article_key) FROM (
+                SELECT article_key FROM fingerprint_bands WHERE {band_filter}
+                UNION ALL SELECT article_key FROM fingerprints WHERE {exact_filter}
             )
-            SELECT (SELECT list(article_id ORDER BY article_id) FROM hits WHERE article_id NOT IN (SELECT article_id FROM _new_fps)),
-                   (SELECT list((m.article_id, m.story_id, m.method, m.score)) FROM story_members m
-                    WHERE m.story_id IN (SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM hits)))
             """
         ).fetchone()
     finally:
         con.unregister("_new_fps")
-    if not found:
+    new_keys = set(with_article_keys(new_fps.select(["article_id", *(["article_key"] if "article_key" in new_fps.column_names else [])]))
+                   .column("article_key").to_pylist())
+    keys = sorted(set(keys or ()) - new_keys)
+    if not keys:
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
-    candidates = _rows_by_key(con, "fingerprints", "article_id", found, ", ".join(FINGERPRINTS.schema.names))
+    # not the bands: dedup computes them from the signature (tasks/dedup/fingerprint.py with_bands)
+    columns = [c for c in new_fps.column_names if c not in ("article_key", "bands") and c in FINGERPRINTS.schema.names]
+    candidates = _rows_by_key(con, "fingerprints", "article_key", keys, ", ".join(quote_ident(c) for c in columns)).sort_by("article_id")
     context = StoredContext(candidates=candidates.cast(pa.schema([FINGERPRINTS.schema.field(c) for c in candidates.column_names])))
-    for row in member_rows or ():
+    found = candidates.column("article_id").to_pylist()
+    for row in _members_of_stories_of(con, found):
         article_id, story_id, method, score = row.values() if isinstance(row, dict) else row
         context.members[article_id] = story_id
         context.member_rows[article_id] = {"method": method, "score": score}
@@ -107,12 +113,33 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     return context
 
 
-def _rows_by_key(con: duckdb.DuckDBPyConnection, table: str, key: str, values: list[str], columns: str) -> pa.Table:
-    """The rows of `table` whose `key` is one of `values` (ordered by it): as constants up to
-    KEY_CONSTANTS values, so a table sorted by `key` is read only where they are, else by a join."""
-    if len(values) <= KEY_CONSTANTS:
+def _members_of_stories_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list:
+    """(article_id, story_id, method, score) of every member of the stories these articles are in."""
+    if not article_ids:
+        return []
+    if len(article_ids) <= KEY_CONSTANTS:
+        their_stories = f"SELECT story_id FROM story_members WHERE {in_list('article_id', article_ids)}"
+    else:
+        con.register("_found", pa.table({"article_id": pa.array(article_ids, pa.string())}))
+        their_stories = "SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM _found)"
+    try:
+        (rows,) = con.execute(
+            f"SELECT list((m.article_id, m.story_id, m.method, m.score)) FROM story_members m WHERE m.story_id IN ({their_stories})"
+        ).fetchone()
+    finally:
+        if len(article_ids) > KEY_CONSTANTS:
+            con.unregister("_found")
+    return rows or []
+
+
+def _rows_by_key(con: duckdb.DuckDBPyConnection, table: str, key: str, values: list, columns: str) -> pa.Table:
+    """The rows of `table` whose `key` is one of `values` (ordered by it): as constants (up to
+    KEY_CONSTANTS strings, LITERAL_KEYS numbers), so a table sorted by `key` is read only where
+    they are, else by a join."""
+    numbers = bool(values) and isinstance(values[0], int)
+    if len(values) <= (LITERAL_KEYS if numbers else KEY_CONSTANTS):
         return con.execute(f'SELECT {columns} FROM "{table}" WHERE {in_list(key, values)} ORDER BY "{key}"').to_arrow_table()
-    con.register("_keys", pa.table({"v": pa.array(values, pa.string())}))
+    con.register("_keys", pa.table({"v": pa.array(values, pa.uint64() if numbers else pa.string())}))
     try:
         return con.execute(f'SELECT {columns} FROM "{table}" WHERE "{key}" IN (SELECT v FROM _keys) ORDER BY "{key}"').to_arrow_table()
     finally:

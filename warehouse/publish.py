@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.faults import checkpoint
+from warehouse.keys import article_keys
 from warehouse.rows import delete_keys, insert, upsert
 from warehouse.schemas import FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, TABLES
 
@@ -36,8 +37,10 @@ def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table],
         batches["stories"], merges = split_story_rows(batches["stories"])
         if merges.num_rows:
             batches["story_merges"] = merges
-    if "fingerprints" in batches and "fingerprint_bands" not in batches:
-        batches["fingerprint_bands"] = band_rows(batches["fingerprints"])
+    if "fingerprints" in batches:
+        batches["fingerprints"] = with_article_keys(batches["fingerprints"])
+        if "fingerprint_bands" not in batches:
+            batches["fingerprint_bands"] = band_rows(batches["fingerprints"])
     unknown = set(batches) - set(PUBLISH_ORDER)
     if unknown:
         raise ValueError(f"no publish order for tables {sorted(unknown)}")
@@ -73,8 +76,18 @@ def split_story_rows(stories: pa.Table) -> tuple[pa.Table, pa.Table]:
     return live, merges.cast(pa.schema([STORY_MERGES.schema.field(n) for n in merges.column_names]))
 
 
+def with_article_keys(fingerprints: pa.Table) -> pa.Table:
+    """`fingerprints` with its `article_key` column (computed where it is missing or null)."""
+    if "article_key" in fingerprints.column_names:
+        if fingerprints.column("article_key").null_count == 0:
+            return fingerprints
+        fingerprints = fingerprints.drop_columns(["article_key"])
+    return fingerprints.append_column("article_key", article_keys(fingerprints.column("article_id")))
+
+
 def band_rows(fingerprints: pa.Table) -> pa.Table:
-    """One (band, article_id, load_id) row per LSH band of each fingerprint."""
+    """One (band, article_id, load_id, article_key) row per LSH band of each fingerprint."""
+    fingerprints = with_article_keys(fingerprints)
     bands = fingerprints.column("bands").combine_chunks()
     parents = pc.list_parent_indices(bands)
     return pa.table(
@@ -82,6 +95,7 @@ def band_rows(fingerprints: pa.Table) -> pa.Table:
             "band": pc.list_flatten(bands).cast(pa.int64()),
             "article_id": fingerprints.column("article_id").take(parents),
             "load_id": fingerprints.column("load_id").take(parents),
+            "article_key": fingerprints.column("article_key").take(parents),
         },
         schema=FINGERPRINT_BANDS.schema,
     )

@@ -124,8 +124,11 @@ FINGERPRINTS = _spec(
         pa.field("minhash", pa.list_(pa.int64())),
         pa.field("bands", pa.list_(pa.int64())),
         pa.field("load_id", pa.string(), nullable=False),
+        pa.field("article_key", pa.uint64()),
     ],
-    "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature, LSH bands.",
+    "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature, LSH bands. "
+    "article_key: a 64-bit number for article_id (its first 16 hex digits, in the same order), what "
+    "fingerprint_bands lists: a look-up reads numbers, not strings.",
 )
 
 FINGERPRINT_BANDS = _spec(
@@ -135,9 +138,11 @@ FINGERPRINT_BANDS = _spec(
         pa.field("band", pa.int64(), nullable=False),
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("load_id", pa.string(), nullable=False),
+        pa.field("article_key", pa.uint64()),
     ],
     "One row per LSH band of each article (the fingerprints' bands, unnested): near-duplicate "
-    "candidates are found by band, in files sorted by band.",
+    "candidates are found by band, in files sorted by band. article_key: the article's key in "
+    "fingerprints (the look-up reads it instead of the 32-character article_id).",
 )
 
 STORY_MEMBERS = _spec(

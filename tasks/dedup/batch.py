@@ -13,6 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.dedup.cluster import Component, component_roots
+from tasks.dedup.fingerprint import with_bands
 from tasks.dedup.match import METHODS, Edge, Matches, match_rows, sorted_unique
 from tasks.dedup.stories import merge_component, merge_new_components, vectorizable
 from warehouse.schemas import DEDUP_STORIES, STORY_MEMBERS
@@ -25,7 +26,7 @@ META_COLUMNS = ["article_id", "title", "published_at", "published_local", "publi
 class StoredContext:
     """What dedup needs from the warehouse about stored articles near the new ones."""
 
-    candidates: pa.Table  # fingerprints of stored articles sharing a hash, URL or band with a new one
+    candidates: pa.Table  # fingerprints of stored articles sharing a hash, URL or band with a new one (bands optional)
     members: dict[str, str] = field(default_factory=dict)  # stored article_id -> story_id
     member_rows: dict[str, dict] = field(default_factory=dict)  # stored article_id -> its story_members row
     story_articles: dict[str, list[str]] = field(default_factory=dict)  # story_id -> stored members
@@ -48,7 +49,8 @@ def dedup_articles(new_articles: pa.Table, new_fps: pa.Table, stored: StoredCont
     (the same rows `merge_component` gives, without a Python object per article). Components that
     touch stored stories or stored articles go through `merge_component`.
     """
-    fps = pa.concat_tables([new_fps.select(stored.candidates.column_names), stored.candidates]) if stored.candidates.num_rows else new_fps
+    candidates = with_bands(stored.candidates)
+    fps = pa.concat_tables([new_fps.select(candidates.column_names), candidates]) if candidates.num_rows else new_fps
     ids = fps.column("article_id")
     new_ids = new_articles.column("article_id")
     is_new = np.asarray(pc.is_in(ids, value_set=pc.unique(new_ids).cast(ids.type)).to_numpy(zero_copy_only=False), dtype=bool)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from tasks.dedup.worker import NUM_PERM, SEED, SHINGLE, SUB_CHUNK, fingerprint_chunk  # noqa: F401 (re-exported)
 from tasks.normalize.urls import normalize_url
+from warehouse.keys import article_keys
 from warehouse.schemas import FINGERPRINTS
 
 BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~ 0.87
@@ -156,6 +157,7 @@ def fingerprints_table(
             "minhash": list_array(signatures.astype(np.int64), n),
             "bands": list_array(bands.view(np.int64), n),
             "load_id": pa.array([load_id] * n, pa.string()),
+            "article_key": article_keys(articles.column("article_id")),
         },
         schema=FINGERPRINTS.schema,
     )
@@ -169,6 +171,18 @@ def url_key(url: str | None) -> str | None:
         return None
     key = normalized.split("://", 1)[1]
     return key if "/" in key.strip("/") else None
+
+
+def with_bands(fingerprints: pa.Table) -> pa.Table:
+    """`fingerprints` with its `bands` column, computed from `minhash` where it is missing (a
+    look-up of stored fingerprints spares reading them: they follow from the signature)."""
+    if "bands" in fingerprints.column_names:
+        return fingerprints
+    n = fingerprints.num_rows
+    signatures = (np.asarray(fingerprints.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False))
+                  .reshape(n, NUM_PERM) if n else np.zeros((0, NUM_PERM), np.int64))
+    bands = list_array(band_keys(signatures).view(np.int64), n)
+    return fingerprints.add_column(fingerprints.schema.get_field_index("minhash") + 1, FINGERPRINTS.schema.field("bands"), bands)
 
 
 def list_array(matrix: np.ndarray, n: int) -> pa.Array:

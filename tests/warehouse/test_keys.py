@@ -1,0 +1,69 @@
+"""article_key: the number the band look-up reads instead of the article id (warehouse/keys.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+
+from tasks.dedup.fingerprint import fingerprint_articles, with_bands
+from tasks.normalize.documents import article_id
+from warehouse.keys import ARTICLE_KEY_SQL, article_key, article_keys
+from warehouse.lake import Warehouse, close_instances
+from warehouse.lookups import load_dedup_context
+from warehouse.publish import commit_message, load_row, publish_tables
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+IDS = [article_id("d1"), article_id("d2", 3), "a1", "", "ÄÖ-not-hex", "0123456789abcdeF" + "0" * 16, "ffffffffffffffff"]
+
+
+def test_the_sql_key_is_the_python_key_for_any_id():
+    con = duckdb.connect()
+    got = con.execute(f"SELECT {ARTICLE_KEY_SQL} FROM unnest(?::VARCHAR[]) AS t(article_id)", [IDS]).fetchall()
+    assert [g for (g,) in got] == [article_key(a) for a in IDS]
+    assert article_keys(pa.array([IDS[0], None])).to_pylist() == [article_key(IDS[0]), None]
+
+
+def test_keys_of_hex_ids_sort_as_the_ids_do():
+    ids = sorted(article_id(f"doc{i}") for i in range(500))
+    keys = [article_key(a) for a in ids]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+def test_bands_computed_from_the_signature_are_the_stored_ones():
+    articles = pa.table({"article_id": ["x1", "x2"], "body": ["one two three four five six seven eight nine ten " * 3, "a b c d e f g h"],
+                         "canonical_url": [None, "https://example.org/a/b"]})
+    fps = fingerprint_articles(articles, "L1", workers=1)
+    recomputed = with_bands(fps.drop_columns(["bands"]))
+    assert recomputed.column_names == fps.column_names
+    assert recomputed.column("bands").to_pylist() == fps.column("bands").to_pylist()
+
+
+def _run(wh: Warehouse, load_id: str, fps: pa.Table) -> None:
+    with wh.writing() as con:
+        publish_tables(con, {"fingerprints": fps, "loads": load_row(load_id, None, NOW, {})})
+        commit_message(con, load_id, "test")
+
+
+def test_a_lake_made_before_the_key_gets_it_for_its_stored_rows_and_finds_them(tmp_path):
+    wh = Warehouse(tmp_path)
+    body = "the same long story told twice over in the same words " * 5
+    stored = fingerprint_articles(pa.table({"article_id": ["older-id-not-hex", article_id("d1")], "body": [body, "other text " * 20],
+                                            "canonical_url": [None, None]}), "L1", workers=1)
+    _run(wh, "L1", stored)
+    con = duckdb.connect()
+    for name in ("sqlite", "ducklake"):
+        con.execute(f"LOAD {name}")
+    con.execute(wh.attach_sql())
+    for table in ("fingerprints", "fingerprint_bands"):  # as if written by an older newsflow
+        con.execute(f"ALTER TABLE lake.{table} DROP COLUMN article_key")
+    con.close()
+    close_instances()  # the next writer opens the lake anew: it adds the column and fills it
+    new = fingerprint_articles(pa.table({"article_id": [article_id("d9")], "body": [body], "canonical_url": [None]}), "L2", workers=1)
+    with wh.writing() as con:
+        assert con.execute("SELECT count(*) FROM fingerprint_bands WHERE article_key IS NULL").fetchone()[0] == 0
+        keys = dict(con.execute("SELECT article_id, article_key FROM fingerprints").fetchall())
+        context = load_dedup_context(con, new)
+    assert keys == {a: article_key(a) for a in ("older-id-not-hex", article_id("d1"))}
+    assert context.candidates.column("article_id").to_pylist() == ["older-id-not-hex"]  # an exact copy, found by band and hash
