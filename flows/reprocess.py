@@ -64,14 +64,14 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
                 con.register("_chunk", pa.table({"document_id": ids[start : start + CHUNK]}))
                 docs = con.execute("SELECT * FROM documents WHERE document_id IN (SELECT document_id FROM _chunk)").to_arrow_table()
                 normalized = normalize_documents(docs, load_id)
-                articles = normalized.articles
+                articles = _with_fetched_at(con, normalized.articles)
                 enrichment = enrich_new_articles(articles, {}, {}, load_id)
                 enrichment.pop("_failed")
                 fps = normalized.fingerprints
                 _add(written, publish_tables(con, {"articles": articles, "links": normalized.links, **enrichment,
                                                    "rejects": rejects_table(normalized.rejects, load_id)}))
                 fingerprints.append(fps)
-                metas.append(_with_fetched_at(con, articles))
+                metas.append(articles)
                 checkpoint("reprocess:chunk")
                 logger.info("reprocessed %d / %d documents", min(start + CHUNK, len(ids)), len(ids))
             articles = pa.concat_tables(metas) if metas else None
@@ -99,13 +99,18 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
 
 
 def _with_fetched_at(con, articles: pa.Table) -> pa.Table:
+    """`articles` with the fetch time of their documents (rows stored before articles kept it have none)."""
+    if "fetched_at" in articles.column_names:
+        if articles.column("fetched_at").null_count == 0:
+            return articles
+        articles = articles.drop_columns(["fetched_at"])
     con.register("_arts", articles.select(["article_id", "document_id"]))
     fetched = dict(con.execute(
         "SELECT a.article_id, d.fetched_at FROM _arts a JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)"
     ).fetchall())
     con.unregister("_arts")
     column = pa.array([fetched.get(a) for a in articles.column("article_id").to_pylist()], pa.timestamp("us", tz="UTC"))
-    return articles.append_column("fetched_at", column) if "fetched_at" not in articles.column_names else articles
+    return articles.append_column("fetched_at", column)
 
 
 def _add(total: dict[str, int], more: dict[str, int]) -> None:

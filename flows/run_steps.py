@@ -68,7 +68,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         stored_docs = set() if unchanged else stored_keys(con, "documents", "document_id", documents.column("document_id").to_pylist())
         documents = documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored_docs), pa.string()))))
         articles = normalized.articles.filter(pc.is_in(normalized.articles.column("document_id"), documents.column("document_id")))
-        articles = articles.append_column("fetched_at", _fetched_at(articles, documents))
+        articles = _with_fetched_at(articles, documents)
         new_docs = set(documents.column("document_id").to_pylist())
         # another run may have stored some of these documents since we read them: their rejects are its
         rejects = [r for r in rejects if r.document_id is None or r.document_id in new_docs]
@@ -89,7 +89,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         reject_rows = rejects_table(rejects, load_id)
         batches = {
             "documents": documents,
-            "articles": articles.drop_columns(["fetched_at"]),
+            "articles": articles,
             "links": links,
             "fingerprints": fingerprints,
             "story_members": deduped.members,
@@ -204,9 +204,13 @@ def drop_stored(wh: Warehouse, documents: pa.Table) -> tuple[pa.Table, int | Non
     return documents.filter(pc.invert(pc.is_in(documents.column("document_id"), pa.array(list(stored), pa.string())))), checked_at
 
 
-def _fetched_at(articles: pa.Table, documents: pa.Table) -> pa.Array:
+def _with_fetched_at(articles: pa.Table, documents: pa.Table) -> pa.Table:
+    """`articles` with their documents' fetch time (stored with them: story look-ups read it there)."""
     by_doc = dict(zip(documents.column("document_id").to_pylist(), documents.column("fetched_at").to_pylist()))
-    return pa.array([by_doc.get(d) for d in articles.column("document_id").to_pylist()], documents.schema.field("fetched_at").type)
+    fetched = pa.array([by_doc.get(d) for d in articles.column("document_id").to_pylist()], documents.schema.field("fetched_at").type)
+    if "fetched_at" in articles.column_names:
+        return articles.set_column(articles.schema.get_field_index("fetched_at"), "fetched_at", fetched)
+    return articles.append_column("fetched_at", fetched)
 
 
 def flow_run_id() -> str | None:

@@ -97,20 +97,29 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
         members.sort()
     stories = _rows_by_key(con, "stories", "story_id", sorted(context.story_articles), "* EXCLUDE (load_id)")
     context.stories = {row["story_id"]: {**row, "merged_into": None} for row in stories.to_pylist()}
-    con.register("_members", pa.table({"article_id": pa.array(sorted(context.members), pa.string())}))
-    try:
-        metas = con.execute(
-            """
-            SELECT a.article_id, a.title, a.published_at, a.published_local, a.published_offset_minutes, a.published_raw,
-                   a.canonical_url, a.word_count, a.source, d.fetched_at
-            FROM articles a LEFT JOIN (SELECT document_id, fetched_at FROM documents) d USING (document_id)
-            WHERE a.article_id IN (SELECT article_id FROM _members)
-            """
-        ).to_arrow_table()
-    finally:
-        con.unregister("_members")
+    metas = _rows_by_key(con, "articles", "article_id", sorted(context.members), ", ".join(MEMBER_FIELDS))
+    metas = _fill_fetched_at(con, metas)
     context.articles = {row["article_id"]: row for row in metas.to_pylist()}
     return context
+
+
+# what dedup reads of each member of a touched story (tasks/dedup/batch.py META_COLUMNS)
+MEMBER_FIELDS = ("article_id", "title", "published_at", "published_local", "published_offset_minutes", "published_raw",
+                 "canonical_url", "word_count", "source", "fetched_at", "document_id")
+
+
+def _fill_fetched_at(con: duckdb.DuckDBPyConnection, metas: pa.Table) -> pa.Table:
+    """Members' rows with the fetch time of their documents where the article row has none (rows
+    an older newsflow stored: it kept the time in `documents` only); without the document_id."""
+    missing = pc.and_(pc.is_null(metas.column("fetched_at")), pc.is_valid(metas.column("document_id")))
+    if pc.any(missing).as_py():
+        documents = sorted(set(metas.filter(missing).column("document_id").to_pylist()))
+        stored = _rows_by_key(con, "documents", "document_id", documents, "document_id, fetched_at")
+        fetched = dict(zip(stored.column("document_id").to_pylist(), stored.column("fetched_at").to_pylist()))
+        times = [t if t is not None else fetched.get(d) for t, d in
+                 zip(metas.column("fetched_at").to_pylist(), metas.column("document_id").to_pylist())]
+        metas = metas.set_column(metas.schema.get_field_index("fetched_at"), "fetched_at", pa.array(times, metas.schema.field("fetched_at").type))
+    return metas.drop_columns(["document_id"])
 
 
 def _members_of_stories_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list:

@@ -107,9 +107,12 @@ ARTICLES = _spec(
         pa.field("body_hash", pa.string()),
         pa.field("word_count", pa.int32()),
         pa.field("load_id", pa.string(), nullable=False),
+        pa.field("fetched_at", TS),
     ],
     "One normalized article per document (or per record of a JSON/JSONL document). authors: the people "
-    "the byline names; agencies: the news agencies it credits (AP, Reuters, dpa, ...), never among the authors.",
+    "the byline names; agencies: the news agencies it credits (AP, Reuters, dpa, ...), never among the authors. "
+    "fetched_at: when its document was fetched (documents.fetched_at; null in rows stored before newsflow "
+    "kept it here).",
 )
 
 FINGERPRINTS = _spec(

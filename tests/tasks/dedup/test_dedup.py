@@ -102,8 +102,7 @@ def varied(n_stories: int = 12, seed: int = 4) -> pa.Table:
                 "fetched_at": rng.choice([None, datetime(2025, 12, 30, rng.randint(0, 23), tzinfo=timezone.utc)]),
                 "load_id": "L",
             })
-    schema = pa.schema([*ARTICLES.schema, pa.field("fetched_at", pa.timestamp("us", tz="UTC"))])
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=ARTICLES.schema)
 
 
 def stored_context(result, table: pa.Table, fps: pa.Table) -> StoredContext:
