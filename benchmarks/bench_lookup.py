@@ -33,7 +33,9 @@ def synthetic_fingerprints(n: int, seed: int) -> pa.Table:
     from warehouse.schemas import FINGERPRINTS
 
     rng = np.random.default_rng(seed)
-    ids = pa.array(np.char.add("stored", np.arange(n).astype(str)))
+    # ids as newsflow makes them (32 hex digits of a hash); their first 16 are the article_key
+    keys = rng.integers(0, 2**64, n, dtype=np.uint64)
+    ids = pa.array([f"{k:016x}{t:016x}" for k, t in zip(keys.tolist(), rng.integers(0, 2**63, n).tolist())])
     hashes = pa.array([f"{v:032x}" for v in rng.integers(0, 2**63, n)])
     minhash = rng.integers(0, 2**32, (n, NUM_PERM), dtype=np.int64)
     bands = rng.integers(-(2**63), 2**63 - 1, (n, BANDS), dtype=np.int64)
@@ -46,6 +48,7 @@ def synthetic_fingerprints(n: int, seed: int) -> pa.Table:
             "minhash": pa.FixedSizeListArray.from_arrays(minhash.ravel(), NUM_PERM).cast(pa.list_(pa.int64())),
             "bands": pa.FixedSizeListArray.from_arrays(bands.ravel(), BANDS).cast(pa.list_(pa.int64())),
             "load_id": pa.array(["stored"] * n),
+            "article_key": pa.array(keys, pa.uint64()),
         },
         schema=FINGERPRINTS.schema,
     )
@@ -54,6 +57,7 @@ def synthetic_fingerprints(n: int, seed: int) -> pa.Table:
 def run_lookup(stored_n: int, seed: int, folder: Path) -> dict:
     from tasks.dedup.fingerprint import fingerprint_articles
     from warehouse.lake import Warehouse
+    from warehouse.keys import article_keys
     from warehouse.lookups import load_dedup_context
     from warehouse.publish import publish_tables
 
@@ -63,7 +67,8 @@ def run_lookup(stored_n: int, seed: int, folder: Path) -> dict:
         for lo in range(0, stored_n, 250_000):  # a first import, in slices of bounded memory
             with wh.writing(upkeep=False) as con, wh.big_work(con, stored_n):
                 publish_tables(con, {"fingerprints": stored.slice(lo, 250_000)}, may_be_stored=frozenset())
-    copies = stored.slice(0, 30).set_column(0, "article_id", pa.array([f"copy{i}" for i in range(30)]))
+    copies = stored.slice(0, 30).set_column(0, "article_id", pa.array([f"copy{i}" for i in range(30)])).drop_columns(["article_key"])
+    copies = copies.append_column("article_key", article_keys(copies.column("article_id")))
     del stored
     runs = []
     for attempt in range(3):  # three runs one after the other, each with its own 100 documents

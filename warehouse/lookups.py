@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
 from warehouse.lake import quote_ident
-from warehouse.publish import with_article_keys
+from warehouse.keys import article_keys
 from warehouse.rows import KEY_CONSTANTS, LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
 
@@ -78,8 +78,7 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
         ).fetchone()
     finally:
         con.unregister("_new_fps")
-    new_keys = set(with_article_keys(new_fps.select(["article_id", *(["article_key"] if "article_key" in new_fps.column_names else [])]))
-                   .column("article_key").to_pylist())
+    new_keys = set(article_keys(new_fps.column("article_id")).to_pylist())  # from the ids: a batch's own keys may be stale
     keys = sorted(set(keys or ()) - new_keys)
     if not keys:
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
