@@ -14,7 +14,9 @@ ANALYZE) and the Parquet files on disk. No manual command is run.
 The windows are minutes apart, and a shared machine's speed drifts by ±20% in that time. So the
 lake is also copied as the early window leaves it, and after the last run `--paired` more runs
 write the same documents into both lakes, alternating: `paired.final_over_early` is the growth
-measured side by side. The figures taken at the end (`count(*)`, files, the look-up plan) come
+measured side by side. `calibration_ms_median`: a fixed piece of work timed after every 10th run, in
+each window and during the paired runs, so a window's figures can be read against the machine's
+speed at the time. The figures taken at the end (`count(*)`, files, the look-up plan) come
 after the paired runs, so from a lake of `--runs` + `--paired` runs.
 """
 
@@ -56,6 +58,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     maker = corpus.StoryMaker(seed)
     rng = random.Random(seed)
     run_s, warehouse_s, idle_s, cpu_s = [], [], [], []
+    speed = Calibration()
     early = (50, min(150, runs)) if runs >= 200 else (0, runs // 2)
     late = (max(runs - 100, 0), runs)
     early_copy = None
@@ -67,6 +70,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         cpu_s.append(cpu)
         if n % 10 == 9:  # an idle poll: the feed answered 304, only its fetch_log row is new
             idle_s.append(_idle_poll(wh, n))
+            speed.take(n)
         if paired and n + 1 == early[1]:  # the lake as the early window left it, for the paired runs
             early_copy = folder / "wh-early"
             shutil.copytree(folder / "wh", early_copy)
@@ -75,7 +79,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     # stories of their own: renditions of the main runs' stories would find matches in the final
     # lake only, and spare the early one the work of updating a story
     pairs = _paired_runs(wh, Warehouse(early_copy, retention=retention), corpus.StoryMaker(seed + 1), rng, docs, renditions,
-                         enrich, paired, runs) if early_copy else None
+                         enrich, paired, runs, speed) if early_copy else None
 
     count_times = []
     for _ in range(5):
@@ -101,6 +105,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         "warehouse_ms_median": {"early": median_ms(window(warehouse_s, *early)), "late": median_ms(window(warehouse_s, *late)),
                                 "all": median_ms(warehouse_s)},
         "run_cpu_ms_median": {"early": median_ms(window(cpu_s, *early)), "late": median_ms(window(cpu_s, *late))},
+        "calibration_ms_median": {"early": median_ms(speed.within(*early)), "late": median_ms(speed.within(*late))},
         "paired": pairs,
         "idle_poll_ms_median": {"early": median_ms(idle_s[: len(idle_s) // 10 or 1]), "late": median_ms(idle_s[-(len(idle_s) // 10 or 1):])},
         "count_stories_ms": {"query_only_best": round(min(q for _, q in count_times) * 1000, 1),
@@ -110,6 +115,35 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         "peak_rss": peak_rss_mb(),
     }
     return result
+
+
+class Calibration:
+    """The machine's speed while the benchmark runs: a fixed piece of work (small DuckDB statements,
+    like a run's, and a Python loop) timed after every 10th run. A shared machine here drifts by
+    ±30% over minutes; a window's figures read beside its calibration tell the lake's growth from
+    the machine's drift (the paired runs measure the growth directly)."""
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        self.con.execute("SET threads = 1")
+        self.taken: list[tuple[int, float]] = []  # (run index, seconds)
+
+    def measure(self) -> float:
+        t0 = time.perf_counter()
+        for i in range(40):
+            self.con.execute(f"SELECT count(*) FROM range(20000) t(v) WHERE v % 7 = {i % 7}").fetchone()
+        total = 0
+        for i in range(100_000):
+            total += i * i % 13
+        return time.perf_counter() - t0
+
+    def take(self, run: int) -> None:
+        self.taken.append((run, self.measure()))
+
+    def within(self, start: int, end: int) -> list[float]:
+        return [t for run, t in self.taken if start <= run < end]
 
 
 KINDS = ("markdown", "wrapped", "wire", "json")
@@ -174,7 +208,8 @@ def _idle_poll(wh, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def _paired_runs(final, early, maker, rng: random.Random, docs: int, renditions: float, enrich: bool, pairs: int, first: int) -> dict:
+def _paired_runs(final, early, maker, rng: random.Random, docs: int, renditions: float, enrich: bool, pairs: int, first: int,
+                 speed: Calibration) -> dict:
     """The same new documents written into the final lake and into the copy kept at the end of the
     early window, one run each, alternating which goes first: the growth of a run's cost without
     the drift of a shared machine over the benchmark's minutes (both sides run under the same load)."""
@@ -183,7 +218,10 @@ def _paired_runs(final, early, maker, rng: random.Random, docs: int, renditions:
         raws = _documents(maker, rng, docs, renditions, first + i)
         for name, wh in (("final_lake", final), ("early_lake", early))[:: 1 if i % 2 else -1]:
             times[name].append(_run(wh, raws, enrich)[1])
+        if i % 10 == 9:
+            speed.take(first + i)
     return {"pairs": pairs, "warehouse_ms_median": {k: median_ms(v) for k, v in times.items()},
+            "calibration_ms_median": median_ms(speed.within(first, first + pairs) or [speed.measure()]),
             "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
 
 

@@ -9,10 +9,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
-from warehouse.lake import quote_ident
 from warehouse.keys import article_keys
+from warehouse.lake import quote_ident
 from warehouse.rows import KEY_CONSTANTS, LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
+
+# what dedup reads of each member of a touched story (tasks/dedup/batch.py META_COLUMNS)
+MEMBER_FIELDS = ("article_id", "title", "published_at", "published_local", "published_offset_minutes", "published_raw",
+                 "canonical_url", "word_count", "source", "fetched_at", "document_id")
 
 
 def stored_keys(con: duckdb.DuckDBPyConnection, table: str, column: str, values: list[str]) -> set[str]:
@@ -100,11 +104,6 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     metas = _fill_fetched_at(con, metas)
     context.articles = {row["article_id"]: row for row in metas.to_pylist()}
     return context
-
-
-# what dedup reads of each member of a touched story (tasks/dedup/batch.py META_COLUMNS)
-MEMBER_FIELDS = ("article_id", "title", "published_at", "published_local", "published_offset_minutes", "published_raw",
-                 "canonical_url", "word_count", "source", "fetched_at", "document_id")
 
 
 def _fill_fetched_at(con: duckdb.DuckDBPyConnection, metas: pa.Table) -> pa.Table:

@@ -28,6 +28,7 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     # the same documents into the final lake and the copy kept after the early window
     paired = report["paired"]
     assert paired["pairs"] == 4 and paired["final_over_early"] > 0 and all(v > 0 for v in paired["warehouse_ms_median"].values())
+    assert paired["calibration_ms_median"] > 0 and report["calibration_ms_median"]["late"] > 0
 
 
 def _small_policy(maintenance):
