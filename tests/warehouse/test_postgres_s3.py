@@ -20,6 +20,7 @@ from tests.conftest import REPO
 from tests.reliability.helpers import DATA_TABLES, make_corpus
 from tests.warehouse.servers import postgres_binaries, postgres_server, s3_server
 from tests.warehouse.snapshots import ALL_TABLES, snapshot_tables
+from warehouse.keys import article_key
 from warehouse.lake import Warehouse
 
 BUCKET = "newsflow-test"
@@ -79,6 +80,7 @@ def test_seeds_end_to_end_with_a_postgres_catalog_and_s3_data(servers, tmp_path,
     monkeypatch.setenv("NEWSFLOW_CATALOG", catalog)
     assert json.loads(ran.stdout)["stories_new"] == local["stories_new"] == 1
     assert snapshot_tables(lake(root, catalog), ALL_TABLES) == snapshot_tables(Warehouse(tmp_path / "local"), ALL_TABLES)
+    _assert_keys_of_their_ids(lake(root, catalog))  # inlined in PostgreSQL (no unsigned type there)
     query = "select title, article_count from stories"
     on_s3 = cli.invoke(app, ["sql", query, "--warehouse", root, "--format", "json"])
     assert on_s3.exit_code == 0, on_s3.output
@@ -90,6 +92,13 @@ def test_seeds_end_to_end_with_a_postgres_catalog_and_s3_data(servers, tmp_path,
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="seeds/")["Contents"]]
     assert any(k.endswith(".parquet") for k in keys)  # the flushed rows live in the bucket
     assert snapshot_tables(lake(root, catalog), ALL_TABLES) == snapshot_tables(Warehouse(tmp_path / "local"), ALL_TABLES)
+    _assert_keys_of_their_ids(lake(root, catalog))  # and flushed to Parquet
+
+
+def _assert_keys_of_their_ids(wh: Warehouse) -> None:
+    with wh.reading() as con:
+        rows = con.execute("SELECT article_id, article_key FROM fingerprint_bands UNION ALL SELECT article_id, article_key FROM fingerprints").fetchall()
+    assert rows and all(key == article_key(article_id) for article_id, key in rows)
 
 
 def test_two_processes_at_once_equal_a_sequential_order(servers, inputs, prefect_harness, tmp_path):
