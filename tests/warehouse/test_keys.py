@@ -25,6 +25,17 @@ def test_the_sql_key_is_the_python_key_for_any_id():
     assert article_keys(pa.array([IDS[0], None])).to_pylist() == [article_key(IDS[0]), None]
 
 
+def test_a_batch_keeps_no_key_that_is_not_its_ids(tmp_path):
+    wh = Warehouse(tmp_path)
+    fps = fingerprint_articles(pa.table({"article_id": [article_id("d1")], "body": ["some words " * 30], "canonical_url": [None]}), "L1",
+                               workers=1)
+    stale = fps.set_column(fps.schema.get_field_index("article_key"), "article_key", pa.array([7], pa.uint64()))
+    _run(wh, "L1", stale)
+    with wh.reading() as con:
+        keys = {k for (k,) in con.execute("SELECT article_key FROM fingerprint_bands UNION SELECT article_key FROM fingerprints").fetchall()}
+    assert keys == {article_key(article_id("d1"))}
+
+
 def test_keys_of_hex_ids_sort_as_the_ids_do():
     ids = sorted(article_id(f"doc{i}") for i in range(500))
     keys = [article_key(a) for a in ids]
