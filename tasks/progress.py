@@ -45,6 +45,11 @@ def stop_requested() -> bool:
     return _stop.is_set()
 
 
+def clear_stop() -> None:
+    """Forget a stop request: the next stages run (a `reporting` block does it when it starts)."""
+    _stop.clear()
+
+
 def check_stop() -> None:
     """Raise RunInterrupted if the run was asked to stop; call it between batches or items."""
     if _stop.is_set():
@@ -76,9 +81,9 @@ def reporting(sink: ProgressSink) -> Iterator[ProgressSink]:
     other threads after an interrupt must go on seeing it."""
     global _sink
     previous, _sink = _sink, sink
-    _stop.clear()
+    clear_stop()
     try:
         yield sink
     finally:
         _sink = previous
-    _stop.clear()
+    clear_stop()
