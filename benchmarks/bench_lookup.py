@@ -31,13 +31,14 @@ def synthetic_fingerprints(n: int, seed: int) -> pa.Table:
     """n fingerprint rows with random signatures and bands (the FINGERPRINTS schema)."""
     from tasks.dedup.fingerprint import BANDS, NUM_PERM
     from warehouse.schemas import FINGERPRINTS
+    from warehouse.signatures import pack_signatures
 
     rng = np.random.default_rng(seed)
     # ids as newsflow makes them (32 hex digits of a hash); their first 16 are the article_key
     keys = rng.integers(0, 2**64, n, dtype=np.uint64)
     ids = pa.array([f"{k:016x}{t:016x}" for k, t in zip(keys.tolist(), rng.integers(0, 2**63, n).tolist())])
     hashes = pa.array([f"{v:032x}" for v in rng.integers(0, 2**63, n)])
-    minhash = rng.integers(0, 2**32, (n, NUM_PERM), dtype=np.int64)
+    minhash = rng.integers(0, 2**32, (n, NUM_PERM), dtype=np.uint32)
     bands = rng.integers(-(2**63), 2**63 - 1, (n, BANDS), dtype=np.int64)
     return pa.table(
         {
@@ -45,7 +46,7 @@ def synthetic_fingerprints(n: int, seed: int) -> pa.Table:
             "body_hash": hashes,
             "url_key": pa.nulls(n, pa.string()),
             "shingle_count": pa.array(rng.integers(50, 2000, n).astype(np.int32)),
-            "minhash": pa.FixedSizeListArray.from_arrays(minhash.ravel(), NUM_PERM).cast(pa.list_(pa.int64())),
+            "minhash": pack_signatures(minhash),
             "bands": pa.FixedSizeListArray.from_arrays(bands.ravel(), BANDS).cast(pa.list_(pa.int64())),
             "load_id": pa.array(["stored"] * n),
             "article_key": pa.array(keys, pa.uint64()),

@@ -20,6 +20,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tasks.dedup.fingerprint import list_array  # noqa: E402
+from warehouse.signatures import unpack_signatures  # noqa: E402
 from tasks.dedup.fingerprint import BANDS, MIN_SHINGLES, band_keys  # noqa: E402
 from tasks.dedup.match import CONTAINMENT_MIN, JACCARD_MIN  # noqa: E402
 from tasks.evaluate.dedup import Prepared, load_folder, predict_with_thresholds, score  # noqa: E402
@@ -42,8 +43,7 @@ def threshold_sweep(prep: Prepared) -> list[dict]:
 
 
 def _with_bands(fps: pa.Table, bands: int) -> pa.Table:
-    sigs = np.asarray(fps.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)).astype(np.uint32)
-    keys = band_keys(sigs.reshape(fps.num_rows, -1), bands)
+    keys = band_keys(unpack_signatures(fps.column("minhash")), bands)
     return fps.set_column(fps.schema.get_field_index("bands"), "bands", list_array(keys.view(np.int64), fps.num_rows))
 
 
@@ -95,7 +95,7 @@ def margins(prep: Prepared) -> dict:
 
     fps = prep.fingerprints
     ids = fps.column("article_id").to_pylist()
-    sigs = np.asarray(fps.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)).reshape(len(ids), -1)
+    sigs = unpack_signatures(fps.column("minhash"))
     sizes = fps.column("shingle_count").to_numpy().astype(float)
     truth = {a: prep.truth[f] for f, a in prep.file_article.items() if a is not None}
     labels = np.array([truth.get(a, a) for a in ids])

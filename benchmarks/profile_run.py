@@ -74,7 +74,7 @@ def label(sql: str) -> str:
     """A statement's kind: its first words and the tables it names."""
     text = " ".join(sql.split())
     head = " ".join(text.split()[:2])
-    tables = sorted(set(re.findall(r'(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+"?([a-z_]+)"?', text, flags=re.I)) - {"select", "unnest"})
+    tables = sorted(set(re.findall(r'(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+(?:lake\.)?"?([a-z_]+)"?', text, flags=re.I)) - {"select", "unnest"})
     return f"{head} [{', '.join(tables)}]" if tables else head[:60]
 
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 from warehouse.extensions import load_extensions
 from warehouse.keys import ARTICLE_KEY_SQL
 from warehouse.schemas import TABLES
+from warehouse.signatures import PACK_LIST_SQL
 
 ALIAS = "lake"
 METADATA = f"__ducklake_metadata_{ALIAS}"
@@ -56,6 +57,12 @@ TABLE_OPTIONS = {
 BACKFILL = {
     ("fingerprints", "article_key"): ARTICLE_KEY_SQL,
     ("fingerprint_bands", "article_key"): ARTICLE_KEY_SQL,
+}
+
+# Columns whose stored type changed: a lake made before gets the column rewritten once, in the
+# transaction that opens it with this version (the expression reads the old column by its name)
+RETYPE = {
+    ("fingerprints", "minhash"): PACK_LIST_SQL,  # list<int64> -> 512-byte BLOB (warehouse/signatures.py)
 }
 
 WRITER_THREADS = 1
@@ -295,16 +302,18 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables and add missing columns, as warehouse/schemas.py declares them, and
     give tables their own options (TABLE_OPTIONS: row-group size, inlining; not allowed in the transaction
     that creates a table, and not a snapshot of its own)."""
-    stored: dict[str, set[str]] = {}
-    for table, column in con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
+    stored: dict[str, dict[str, str]] = {}
+    for table, column, data_type in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
     ).fetchall():
-        stored.setdefault(table, set()).add(column)
+        stored.setdefault(table, {})[column] = data_type
     table_options = {(name, scope.split(".")[-1]): value for name, value, scope in con.execute(
         f"SELECT option_name, value, scope_entry FROM {ALIAS}.options() WHERE scope = 'TABLE'"
     ).fetchall()}
     unset = {key: n for key, n in TABLE_OPTIONS.items() if table_options.get(key) != str(n)}
-    if not all(spec.name in stored and set(spec.schema.names) <= stored[spec.name] for spec in TABLES.values()):
+    retyped = [(table, column) for (table, column) in RETYPE
+               if column in stored.get(table, {}) and stored[table][column] != duckdb_type(TABLES[table].schema.field(column).type)]
+    if retyped or not all(spec.name in stored and set(spec.schema.names) <= set(stored[spec.name]) for spec in TABLES.values()):
         con.execute("BEGIN TRANSACTION")  # one snapshot for the whole schema change
         for spec in TABLES.values():
             if spec.name not in stored:
@@ -317,6 +326,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 if field.name not in stored[spec.name]:
                     con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
                     _backfill(con, spec.name, field.name)
+        for table, column in retyped:
+            _retype(con, table, column, duckdb_type(TABLES[table].schema.field(column).type))
         con.execute("COMMIT")
     for (option, table), value in unset.items():  # writes from now on (runs, flushes, merges) use them
         con.execute(f"CALL {ALIAS}.set_option({_quote(option)}, {int(value)}, table_name => {_quote(table)})")
@@ -333,6 +344,20 @@ def _backfill(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     if rows >= BIG_BATCH_ROWS:  # a large lake's first open by this version: say why it takes a while
         print(f"warehouse: filling the new column {table}.{column} for {rows:,} stored rows (once)", file=sys.stderr, flush=True)
     con.execute(f'UPDATE {ALIAS}."{table}" SET "{column}" = {expression}')
+
+
+def _retype(con: duckdb.DuckDBPyConnection, table: str, column: str, new_type: str) -> None:
+    """Rewrite a stored column to its new type (RETYPE): a new column filled from the old one,
+    the old one dropped, the new one given its name."""
+    rows = con.execute(f'SELECT count(*) FROM {ALIAS}."{table}"').fetchone()[0]
+    if rows >= BIG_BATCH_ROWS:
+        print(f"warehouse: rewriting {table}.{column} as {new_type} for {rows:,} stored rows (once)", file=sys.stderr, flush=True)
+    staged = f"{column}__{new_type.lower()}"
+    con.execute(f'ALTER TABLE {ALIAS}."{table}" ADD COLUMN "{staged}" {new_type}')
+    if rows:
+        con.execute(f'UPDATE {ALIAS}."{table}" SET "{staged}" = {RETYPE[(table, column)]}')
+    con.execute(f'ALTER TABLE {ALIAS}."{table}" DROP COLUMN "{column}"')
+    con.execute(f'ALTER TABLE {ALIAS}."{table}" RENAME COLUMN "{staged}" TO "{column}"')
 
 
 def duckdb_type(t: pa.DataType) -> str:

@@ -18,8 +18,11 @@ import pyarrow as pa
 from warehouse.lake import Warehouse
 from warehouse.publish import band_rows, commit_message, publish_tables, split_story_rows
 from warehouse.schemas import DEDUP_STORIES, TABLES
+from warehouse.signatures import PACK_LIST_SQL
 
 VERSIONED = {"stories", "story_members", "events"}
+# columns stored in another form now, as SQL over the old rows
+RETYPED_COLUMNS = {"fingerprints": f"* REPLACE ({PACK_LIST_SQL} AS minhash)"}
 
 
 class MigrateError(ValueError):
@@ -51,7 +54,8 @@ def migrate_delta(source: str | Path, target: Warehouse) -> dict[str, int]:
             continue
         if files:
             listing = "[" + ", ".join("'" + f.removeprefix("file://").replace("'", "''") + "'" for f in files) + "]"
-            con.execute(f'CREATE OR REPLACE VIEW "_raw_{name}" AS SELECT * FROM read_parquet({listing}, union_by_name = true)')
+            columns = RETYPED_COLUMNS.get(name, "*")
+            con.execute(f'CREATE OR REPLACE VIEW "_raw_{name}" AS SELECT {columns} FROM read_parquet({listing}, union_by_name = true)')
             present.append(name)
     if "loads" not in present:
         raise MigrateError(f"{root} has no committed loads")

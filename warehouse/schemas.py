@@ -123,13 +123,15 @@ FINGERPRINTS = _spec(
         pa.field("body_hash", pa.string()),
         pa.field("url_key", pa.string()),
         pa.field("shingle_count", pa.int32()),
-        # uint32 hash values are widened, uint64 band keys are stored bit-for-bit as int64
-        pa.field("minhash", pa.list_(pa.int64())),
+        # the 128 uint32 values packed in 512 bytes (warehouse/signatures.py); uint64 band keys
+        # are stored bit-for-bit as int64
+        pa.field("minhash", pa.binary()),
         pa.field("bands", pa.list_(pa.int64())),
         pa.field("load_id", pa.string(), nullable=False),
         pa.field("article_key", pa.uint64()),
     ],
-    "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature, LSH bands. "
+    "Dedup fingerprints of each article body: exact hash, URL key, MinHash signature (128 uint32, "
+    "big-endian, as one 512-byte BLOB: warehouse/signatures.py UNPACK_SQL lists them), LSH bands. "
     "article_key: a 64-bit number for article_id (its first 16 hex digits, in the same order), what "
     "fingerprint_bands lists: a look-up reads numbers, not strings.",
 )

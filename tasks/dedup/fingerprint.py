@@ -18,6 +18,7 @@ from tasks.dedup.worker import NUM_PERM, SEED, SHINGLE, SUB_CHUNK, fingerprint_c
 from tasks.normalize.urls import normalize_url
 from warehouse.keys import article_keys
 from warehouse.schemas import FINGERPRINTS
+from warehouse.signatures import pack_signatures, unpack_signatures
 
 BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~ 0.87
 ROWS = NUM_PERM // BANDS
@@ -154,7 +155,7 @@ def fingerprints_table(
             "body_hash": pa.array(hashes, pa.string()),
             "url_key": pa.array([url_key(u) for u in articles.column("canonical_url").to_pylist()], pa.string()),
             "shingle_count": pa.array(counts, pa.int32()),
-            "minhash": list_array(signatures.astype(np.int64), n),
+            "minhash": pack_signatures(signatures),
             "bands": list_array(bands.view(np.int64), n),
             "load_id": pa.array([load_id] * n, pa.string()),
             "article_key": article_keys(articles.column("article_id")),
@@ -179,8 +180,7 @@ def with_bands(fingerprints: pa.Table) -> pa.Table:
     if "bands" in fingerprints.column_names:
         return fingerprints
     n = fingerprints.num_rows
-    signatures = (np.asarray(fingerprints.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False))
-                  .reshape(n, NUM_PERM) if n else np.zeros((0, NUM_PERM), np.int64))
+    signatures = unpack_signatures(fingerprints.column("minhash")) if n else np.zeros((0, NUM_PERM), np.uint32)
     bands = list_array(band_keys(signatures).view(np.int64), n)
     return fingerprints.add_column(fingerprints.schema.get_field_index("minhash") + 1, FINGERPRINTS.schema.field("bands"), bands)
 

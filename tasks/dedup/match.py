@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.fingerprint import MIN_SHINGLES, containment, estimate_jaccard
+from warehouse.signatures import signature_rows
 
 # Chosen by measurement on the labelled rendition set (docs/DEDUP.md has the curve).
 JACCARD_MIN = 0.5
@@ -55,7 +56,7 @@ def find_edges(
     """Edges between articles of `fps` (new articles and their stored candidates).
 
     Every edge touches at least one new article: stored articles were matched when they arrived.
-    fps columns: article_id, body_hash, url_key, shingle_count, minhash (list<uint32>), bands (list<uint64>).
+    fps columns: article_id, body_hash, url_key, shingle_count, minhash (packed uint32, warehouse/signatures.py), bands (list<uint64>).
     jaccard_min / containment_min override the module thresholds (the evaluation sweeps them).
     """
     ids = fps.column("article_id")
@@ -115,15 +116,16 @@ def _sorted(fps: pa.Table, a: np.ndarray, b: np.ndarray, method: np.ndarray, sco
 
 
 class _Rows:
-    """A list column of equal-length lists (signatures, band keys), read chunk by chunk in place."""
+    """A column of equal-length rows, read chunk by chunk in place: band keys (a list column) or
+    MinHash signatures (packed BLOBs, warehouse/signatures.py)."""
 
     def __init__(self, column: pa.ChunkedArray) -> None:
         chunks = [chunk for chunk in column.chunks if len(chunk)]
-        first = chunks[0].flatten() if chunks else None
-        self.width = len(first) // len(chunks[0]) if chunks else 0
-        self.views = [
-            np.asarray(chunk.flatten().to_numpy(zero_copy_only=False)).reshape(len(chunk), self.width) for chunk in chunks
-        ]
+        if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            self.views = [signature_rows(chunk) for chunk in chunks]
+        else:
+            self.views = [np.asarray(chunk.flatten().to_numpy(zero_copy_only=False)).reshape(len(chunk), -1) for chunk in chunks]
+        self.width = self.views[0].shape[1] if self.views else 0
         self.starts = np.cumsum([0] + [len(chunk) for chunk in chunks])
 
     def column(self, k: int, dtype: type) -> np.ndarray:
