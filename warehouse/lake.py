@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.extensions import load_extensions
-from warehouse.keys import ARTICLE_KEY_SQL
+from warehouse.keys import ARTICLE_KEY_SQL, EXACT_KINDS, exact_key_sql
 from warehouse.schemas import TABLES
 from warehouse.signatures import PACK_LIST_SQL
 
@@ -57,6 +57,14 @@ TABLE_OPTIONS = {
 BACKFILL = {
     ("fingerprints", "article_key"): ARTICLE_KEY_SQL,
     ("fingerprint_bands", "article_key"): ARTICLE_KEY_SQL,
+    ("fingerprint_bands", "kind"): "'band'",
+}
+# ... and rows some new columns bring along: the exact keys of every stored fingerprint
+BACKFILL_ROWS = {
+    ("fingerprint_bands", "kind"): " UNION ALL ".join(
+        f"SELECT {exact_key_sql(kind, kind)} AS band, article_id, load_id, article_key, '{kind}' AS kind "
+        f"FROM {ALIAS}.fingerprints WHERE \"{kind}\" IS NOT NULL" for kind in EXACT_KINDS
+    ),
 }
 
 # Columns whose stored type changed: a lake made before gets the column rewritten once, in the
@@ -334,7 +342,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _backfill(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
-    """Give the stored rows their value of a column just added (BACKFILL), if it has one."""
+    """Give the stored rows their value of a column just added (BACKFILL), if it has one, and
+    add the rows the column brings along (BACKFILL_ROWS)."""
     expression = BACKFILL.get((table, column))
     if expression is None:
         return
@@ -344,6 +353,9 @@ def _backfill(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     if rows >= BIG_BATCH_ROWS:  # a large lake's first open by this version: say why it takes a while
         print(f"warehouse: filling the new column {table}.{column} for {rows:,} stored rows (once)", file=sys.stderr, flush=True)
     con.execute(f'UPDATE {ALIAS}."{table}" SET "{column}" = {expression}')
+    rows_sql = BACKFILL_ROWS.get((table, column))
+    if rows_sql is not None:
+        con.execute(f'INSERT INTO {ALIAS}."{table}" BY NAME {rows_sql}')
 
 
 def _retype(con: duckdb.DuckDBPyConnection, table: str, column: str, new_type: str) -> None:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
-from warehouse.keys import article_keys
+from warehouse.keys import EXACT_KINDS, article_keys, exact_keys
 from warehouse.lake import quote_ident
 from warehouse.rows import KEY_CONSTANTS, LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
@@ -53,7 +53,8 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     """Stored articles that share an exact hash, a URL key or an LSH band with a new article,
     plus the stories they belong to and every member of those stories.
 
-    Five statements whatever the lake's size: (1) the matching articles' keys, (2) their
+    Five statements whatever the lake's size: (1) the matching articles' keys (one probe of
+    `fingerprint_bands`, which holds the exact keys beside the LSH bands), (2) their
     fingerprints, (3) the members of their stories, (4) those stories, (5) the members' fields.
     Keys go in as constants where a table is probed for a few of them: the scan then reads only
     the row groups whose min/max may hold one (the look-up tables are sorted by key in small
@@ -63,25 +64,15 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     """
     if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
-    bands = pc.unique(pc.list_flatten(new_fps.column("bands"))).to_pylist()
-    band_filter = in_list("band", bands) if len(bands) <= LITERAL_KEYS else "band IN (SELECT unnest(bands) FROM _new_fps)"
-    # one scan of `fingerprints` for both exact keys
-    hashes = [h for h in new_fps.column("body_hash").to_pylist() if h is not None]
-    urls = [u for u in new_fps.column("url_key").to_pylist() if u is not None]
-    exact_filter = (f"{in_list('body_hash', hashes)} OR {in_list('url_key', urls)}" if len(hashes) + len(urls) <= KEY_CONSTANTS
-                    else "body_hash IN (SELECT body_hash FROM _new_fps) OR url_key IN (SELECT url_key FROM _new_fps)")
-    con.register("_new_fps", new_fps.select(["bands", "body_hash", "url_key"]))
-    try:
-        (keys,) = con.execute(
-            f"""
-            SELECT list(DISTINCT article_key) FROM (
-                SELECT article_key FROM fingerprint_bands WHERE {band_filter}
-                UNION ALL SELECT article_key FROM fingerprints WHERE {exact_filter}
-            )
-            """
-        ).fetchone()
-    finally:
-        con.unregister("_new_fps")
+    probe = probe_keys(new_fps)
+    if len(probe) <= LITERAL_KEYS:
+        (keys,) = con.execute(f"SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE {in_list('band', probe)}").fetchone()
+    else:
+        con.register("_probe", pa.table({"band": pa.array(probe, pa.int64())}))
+        try:
+            (keys,) = con.execute("SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE band IN (SELECT band FROM _probe)").fetchone()
+        finally:
+            con.unregister("_probe")
     new_keys = set(article_keys(new_fps.column("article_id")).to_pylist())  # from the ids: a batch's own keys may be stale
     keys = sorted(set(keys or ()) - new_keys)
     if not keys:
@@ -104,6 +95,14 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     metas = _fill_fetched_at(con, metas)
     context.articles = {row["article_id"]: row for row in metas.to_pylist()}
     return context
+
+
+def probe_keys(new_fps: pa.Table) -> list[int]:
+    """Every `fingerprint_bands` key of new fingerprints, distinct: their LSH bands and exact keys."""
+    keys = set(pc.list_flatten(new_fps.column("bands")).to_pylist())
+    for kind in EXACT_KINDS:
+        keys.update(k for k in exact_keys(kind, new_fps.column(kind)).to_pylist() if k is not None)
+    return sorted(keys)
 
 
 def _fill_fetched_at(con: duckdb.DuckDBPyConnection, metas: pa.Table) -> pa.Table:

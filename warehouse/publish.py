@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.faults import checkpoint
-from warehouse.keys import article_keys
+from warehouse.keys import EXACT_KINDS, article_keys, exact_keys
 from warehouse.rows import delete_keys, insert, upsert
 from warehouse.schemas import FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, TABLES
 
@@ -86,16 +86,26 @@ def with_article_keys(fingerprints: pa.Table) -> pa.Table:
 
 
 def band_rows(fingerprints: pa.Table) -> pa.Table:
-    """One (band, article_id, load_id, article_key) row per LSH band of each fingerprint."""
+    """The `fingerprint_bands` rows of fingerprints: one per LSH band (kind 'band') and one per
+    exact key it has (kinds 'body_hash', 'url_key'), each with the article's id, load and key."""
     fingerprints = with_article_keys(fingerprints)
     bands = fingerprints.column("bands").combine_chunks()
-    parents = pc.list_parent_indices(bands)
+    parts = [_key_rows(fingerprints, pc.list_parent_indices(bands), pc.list_flatten(bands).cast(pa.int64()), "band")]
+    for kind in EXACT_KINDS:
+        keys = exact_keys(kind, fingerprints.column(kind))
+        present = pc.indices_nonzero(pc.is_valid(keys))
+        parts.append(_key_rows(fingerprints, present, keys.take(present), kind))
+    return pa.concat_tables(parts)
+
+
+def _key_rows(fingerprints: pa.Table, rows: pa.Array, keys: pa.Array, kind: str) -> pa.Table:
     return pa.table(
         {
-            "band": pc.list_flatten(bands).cast(pa.int64()),
-            "article_id": fingerprints.column("article_id").take(parents),
-            "load_id": fingerprints.column("load_id").take(parents),
-            "article_key": fingerprints.column("article_key").take(parents),
+            "band": keys,
+            "article_id": fingerprints.column("article_id").take(rows),
+            "load_id": fingerprints.column("load_id").take(rows),
+            "article_key": fingerprints.column("article_key").take(rows),
+            "kind": pa.array([kind] * len(rows), pa.string()),
         },
         schema=FINGERPRINT_BANDS.schema,
     )

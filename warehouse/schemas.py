@@ -144,10 +144,13 @@ FINGERPRINT_BANDS = _spec(
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("load_id", pa.string(), nullable=False),
         pa.field("article_key", pa.uint64()),
+        pa.field("kind", pa.string()),
     ],
-    "One row per LSH band of each article (the fingerprints' bands, unnested): near-duplicate "
-    "candidates are found by band, in files sorted by band. article_key: the article's key in "
-    "fingerprints (the look-up reads it instead of the 32-character article_id).",
+    "The look-up keys of each article, one row each, in files sorted by band: its LSH bands "
+    "(kind 'band': the fingerprints' bands, unnested) and its exact keys (kind 'body_hash' / "
+    "'url_key': warehouse/keys.py exact_key of the fingerprint's value), so one probe finds every "
+    "candidate. article_key: the article's key in fingerprints (the look-up reads it instead of "
+    "the 32-character article_id).",
 )
 
 STORY_MEMBERS = _spec(

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from tasks.dedup.fingerprint import fingerprint_articles, with_bands
 from tasks.normalize.documents import article_id
-from warehouse.keys import ARTICLE_KEY_SQL, article_key, article_keys
+from warehouse.keys import ARTICLE_KEY_SQL, article_key, article_keys, exact_key, exact_key_sql
 from warehouse.lake import Warehouse, close_instances
 from warehouse.lookups import load_dedup_context
 from warehouse.publish import commit_message, load_row, publish_tables
@@ -78,3 +78,39 @@ def test_a_lake_made_before_the_key_gets_it_for_its_stored_rows_and_finds_them(t
         context = load_dedup_context(con, new)
     assert keys == {a: article_key(a) for a in ("older-id-not-hex", article_id("d1"))}
     assert context.candidates.column("article_id").to_pylist() == ["older-id-not-hex"]  # an exact copy, found by band and hash
+
+
+def test_a_lake_made_before_exact_keys_gets_them_and_finds_a_copy_by_its_url(tmp_path):
+    wh = Warehouse(tmp_path)
+    url = "https://example.org/news/2017/12/11/putin-syria"
+    stored = fingerprint_articles(pa.table({"article_id": [article_id("d1")], "body": ["the first telling of the story " * 6],
+                                            "canonical_url": [url]}), "L1", workers=1)
+    _run(wh, "L1", stored)
+    con = duckdb.connect()
+    for name in ("sqlite", "ducklake"):
+        con.execute(f"LOAD {name}")
+    con.execute(wh.attach_sql())
+    con.execute("DELETE FROM lake.fingerprint_bands WHERE kind <> 'band'")  # as an older newsflow stored it
+    con.execute("ALTER TABLE lake.fingerprint_bands DROP COLUMN kind")
+    con.close()
+    close_instances()  # the next writer opens the lake anew: it adds the column and the exact keys
+    other_words = fingerprint_articles(pa.table({"article_id": [article_id("d9")], "body": ["entirely different words about it " * 6],
+                                                 "canonical_url": [url]}), "L2", workers=1)
+    with wh.writing() as con:
+        kinds = con.execute("SELECT kind, band FROM fingerprint_bands WHERE kind <> 'band' ORDER BY kind").fetchall()
+        lsh = con.execute("SELECT count(*) FROM fingerprint_bands WHERE kind = 'band'").fetchone()[0]
+        context = load_dedup_context(con, other_words)
+    assert kinds == [("body_hash", exact_key("body_hash", stored.column("body_hash")[0].as_py())),
+                     ("url_key", exact_key("url_key", stored.column("url_key")[0].as_py()))]
+    assert lsh == len(stored.column("bands")[0])
+    assert not set(stored.column("bands")[0].as_py()) & set(other_words.column("bands")[0].as_py())
+    assert context.candidates.column("article_id").to_pylist() == [article_id("d1")]  # no band shared: the URL key found it
+
+
+def test_the_sql_exact_key_is_the_python_one():
+    values = ["example.org/a/b", "ÄÖ/ü", "", "0" * 64]
+    con = duckdb.connect()
+    con.register("t", pa.table({"url_key": values}))
+    assert [r[0] for r in con.execute(f"SELECT {exact_key_sql('url_key', 'url_key')} FROM t").fetchall()] == [
+        exact_key("url_key", v) for v in values]
+    assert all(0 <= exact_key("url_key", v) < 2**60 for v in values)

@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from warehouse.keys import exact_key
 from warehouse.lake import METADATA, AsOf, Warehouse, WarehouseError, close_instances, connect
 from warehouse.maintenance import history, resolve_as_of
 from warehouse.publish import commit_message, load_row, publish_tables
@@ -110,8 +111,10 @@ def test_fingerprints_bring_their_bands(tmp_path):
     )
     run(wh, "L1", {"fingerprints": fps})
     with wh.reading() as con:
-        rows = con.execute("SELECT band, article_id FROM fingerprint_bands ORDER BY band, article_id").fetchall()
+        rows = con.execute("SELECT band, article_id FROM fingerprint_bands WHERE kind = 'band' ORDER BY band, article_id").fetchall()
+        exact = con.execute("SELECT kind, band, article_id FROM fingerprint_bands WHERE kind <> 'band' ORDER BY article_id").fetchall()
     assert rows == [(-7, "a1"), (5, "a1"), (9, "a2")]  # (band, article) is the key: a repeat is stored once
+    assert exact == [("body_hash", exact_key("body_hash", "h"), "a1"), ("body_hash", exact_key("body_hash", "g"), "a2")]  # no url_key: no row
 
 
 def test_a_missing_column_is_added_and_old_rows_read_as_null(tmp_path):
