@@ -66,9 +66,9 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
     probe = probe_keys(new_fps)
     if len(probe) <= LITERAL_KEYS:
-        (keys,) = con.execute(f"SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE {in_list('band', probe)}").fetchone()
+        (keys,) = con.execute(f"SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE {in_list('band', probe.to_pylist())}").fetchone()
     else:
-        con.register("_probe", pa.table({"band": pa.array(probe, pa.int64())}))
+        con.register("_probe", pa.table({"band": probe}))
         try:
             (keys,) = con.execute("SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE band IN (SELECT band FROM _probe)").fetchone()
         finally:
@@ -97,12 +97,12 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     return context
 
 
-def probe_keys(new_fps: pa.Table) -> list[int]:
-    """Every `fingerprint_bands` key of new fingerprints, distinct: their LSH bands and exact keys."""
-    keys = set(pc.list_flatten(new_fps.column("bands")).to_pylist())
-    for kind in EXACT_KINDS:
-        keys.update(k for k in exact_keys(kind, new_fps.column(kind)).to_pylist() if k is not None)
-    return sorted(keys)
+def probe_keys(new_fps: pa.Table) -> pa.Array:
+    """Every `fingerprint_bands` key of new fingerprints, distinct and sorted: their LSH bands and exact keys."""
+    parts = [pc.list_flatten(new_fps.column("bands")).cast(pa.int64())]
+    parts += [pa.chunked_array([exact_keys(kind, new_fps.column(kind))]) for kind in EXACT_KINDS]
+    keys = pc.unique(pa.chunked_array([c for part in parts for c in part.chunks], pa.int64()).drop_null())
+    return keys.take(pc.sort_indices(keys))
 
 
 def _fill_fetched_at(con: duckdb.DuckDBPyConnection, metas: pa.Table) -> pa.Table:
