@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import duckdb
@@ -30,7 +32,7 @@ def test_a_batch_keeps_no_key_that_is_not_its_ids(tmp_path):
     fps = fingerprint_articles(pa.table({"article_id": [article_id("d1")], "body": ["some words " * 30], "canonical_url": [None]}), "L1",
                                workers=1)
     stale = fps.set_column(fps.schema.get_field_index("article_key"), "article_key", pa.array([7], pa.uint64()))
-    _run(wh, "L1", stale)
+    store_fingerprints(wh, "L1", stale)
     with wh.reading() as con:
         keys = {k for (k,) in con.execute("SELECT article_key FROM fingerprint_bands UNION SELECT article_key FROM fingerprints").fetchall()}
     assert keys == {article_key(article_id("d1"))}
@@ -51,10 +53,25 @@ def test_bands_computed_from_the_signature_are_the_stored_ones():
     assert recomputed.column("bands").to_pylist() == fps.column("bands").to_pylist()
 
 
-def _run(wh: Warehouse, load_id: str, fps: pa.Table) -> None:
+def store_fingerprints(wh: Warehouse, load_id: str, fps: pa.Table) -> None:
     with wh.writing() as con:
         publish_tables(con, {"fingerprints": fps, "loads": load_row(load_id, None, NOW, {})})
         commit_message(con, load_id, "test")
+
+
+@contextmanager
+def as_an_older_newsflow(wh: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A plain DuckDB connection on the lake, to make it look as an older newsflow left it; the
+    next writer opens the lake anew (and brings it up to date)."""
+    con = duckdb.connect()
+    for name in ("sqlite", "ducklake"):
+        con.execute(f"LOAD {name}")
+    con.execute(wh.attach_sql())
+    try:
+        yield con
+    finally:
+        con.close()
+        close_instances()
 
 
 def test_a_lake_made_before_the_key_gets_it_for_its_stored_rows_and_finds_them(tmp_path):
@@ -62,15 +79,10 @@ def test_a_lake_made_before_the_key_gets_it_for_its_stored_rows_and_finds_them(t
     body = "the same long story told twice over in the same words " * 5
     stored = fingerprint_articles(pa.table({"article_id": ["older-id-not-hex", article_id("d1")], "body": [body, "other text " * 20],
                                             "canonical_url": [None, None]}), "L1", workers=1)
-    _run(wh, "L1", stored)
-    con = duckdb.connect()
-    for name in ("sqlite", "ducklake"):
-        con.execute(f"LOAD {name}")
-    con.execute(wh.attach_sql())
-    for table in ("fingerprints", "fingerprint_bands"):  # as if written by an older newsflow
-        con.execute(f"ALTER TABLE lake.{table} DROP COLUMN article_key")
-    con.close()
-    close_instances()  # the next writer opens the lake anew: it adds the column and fills it
+    store_fingerprints(wh, "L1", stored)
+    with as_an_older_newsflow(wh) as con:  # the next writer adds the column and fills it
+        for table in ("fingerprints", "fingerprint_bands"):
+            con.execute(f"ALTER TABLE lake.{table} DROP COLUMN article_key")
     new = fingerprint_articles(pa.table({"article_id": [article_id("d9")], "body": [body], "canonical_url": [None]}), "L2", workers=1)
     with wh.writing() as con:
         assert con.execute("SELECT count(*) FROM fingerprint_bands WHERE article_key IS NULL").fetchone()[0] == 0
@@ -85,15 +97,10 @@ def test_a_lake_made_before_exact_keys_gets_them_and_finds_a_copy_by_its_url(tmp
     url = "https://example.org/news/2017/12/11/putin-syria"
     stored = fingerprint_articles(pa.table({"article_id": [article_id("d1")], "body": ["the first telling of the story " * 6],
                                             "canonical_url": [url]}), "L1", workers=1)
-    _run(wh, "L1", stored)
-    con = duckdb.connect()
-    for name in ("sqlite", "ducklake"):
-        con.execute(f"LOAD {name}")
-    con.execute(wh.attach_sql())
-    con.execute("DELETE FROM lake.fingerprint_bands WHERE kind <> 'band'")  # as an older newsflow stored it
-    con.execute("ALTER TABLE lake.fingerprint_bands DROP COLUMN kind")
-    con.close()
-    close_instances()  # the next writer opens the lake anew: it adds the column and the exact keys
+    store_fingerprints(wh, "L1", stored)
+    with as_an_older_newsflow(wh) as con:  # the next writer adds the column and the exact keys
+        con.execute("DELETE FROM lake.fingerprint_bands WHERE kind <> 'band'")
+        con.execute("ALTER TABLE lake.fingerprint_bands DROP COLUMN kind")
     other_words = fingerprint_articles(pa.table({"article_id": [article_id("d9")], "body": ["entirely different words about it " * 6],
                                                  "canonical_url": [url]}), "L2", workers=1)
     with wh.writing() as con:

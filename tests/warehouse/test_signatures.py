@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -11,12 +9,10 @@ import pytest
 
 from tasks.dedup.fingerprint import NUM_PERM, fingerprint_articles
 from tasks.normalize.documents import article_id
-from warehouse.lake import Warehouse, close_instances
+from tests.warehouse.test_keys import as_an_older_newsflow, store_fingerprints
+from warehouse.lake import Warehouse
 from warehouse.lookups import load_dedup_context
-from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.signatures import PACK_LIST_SQL, UNPACK_SQL, pack_signatures, signature_rows, unpack_signatures
-
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def _signatures(n: int, seed: int = 1) -> np.ndarray:
@@ -47,12 +43,6 @@ def test_signatures_of_unequal_sizes_or_missing_are_refused():
         signature_rows(pa.array([b"\0" * 8, None], pa.binary()))
 
 
-def _run(wh: Warehouse, load_id: str, fps: pa.Table) -> None:
-    with wh.writing() as con:
-        publish_tables(con, {"fingerprints": fps, "loads": load_row(load_id, None, NOW, {})})
-        commit_message(con, load_id, "test")
-
-
 def test_a_lake_that_stored_lists_gets_blobs_once_and_dedup_still_compares_them(tmp_path):
     wh = Warehouse(tmp_path)
     words = [f"word{i}" for i in range(120)]
@@ -60,20 +50,14 @@ def test_a_lake_that_stored_lists_gets_blobs_once_and_dedup_still_compares_them(
     near_copy = " ".join(words[:-4] + ["and", "a", "new", "ending"])  # not the same hash: a MinHash match
     stored = fingerprint_articles(pa.table({"article_id": [article_id("d1"), article_id("d2")], "body": [story, "other text " * 30],
                                             "canonical_url": [None, None]}), "L1", workers=1)
-    _run(wh, "L1", stored)
-    con = duckdb.connect()
-    for name in ("sqlite", "ducklake"):
-        con.execute(f"LOAD {name}")
-    con.execute(wh.attach_sql())
-    # as an older newsflow stored it: list<int64>
-    con.execute("ALTER TABLE lake.fingerprints ADD COLUMN listed BIGINT[]")
-    con.execute(f"UPDATE lake.fingerprints SET listed = {UNPACK_SQL}")
-    con.execute("ALTER TABLE lake.fingerprints DROP COLUMN minhash")
-    con.execute("ALTER TABLE lake.fingerprints RENAME COLUMN listed TO minhash")
-    assert con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'fingerprints' AND column_name = 'minhash'"
-                       ).fetchone()[0] == "BIGINT[]"
-    con.close()
-    close_instances()  # the next writer opens the lake anew and rewrites the column
+    store_fingerprints(wh, "L1", stored)
+    with as_an_older_newsflow(wh) as con:  # list<int64>; the next writer rewrites the column
+        con.execute("ALTER TABLE lake.fingerprints ADD COLUMN listed BIGINT[]")
+        con.execute(f"UPDATE lake.fingerprints SET listed = {UNPACK_SQL}")
+        con.execute("ALTER TABLE lake.fingerprints DROP COLUMN minhash")
+        con.execute("ALTER TABLE lake.fingerprints RENAME COLUMN listed TO minhash")
+        assert con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'fingerprints' AND column_name = 'minhash'"
+                           ).fetchone()[0] == "BIGINT[]"
     new = fingerprint_articles(pa.table({"article_id": [article_id("d9")], "body": [near_copy], "canonical_url": [None]}), "L2", workers=1)
     with wh.writing() as con:
         kind = con.execute("SELECT data_type FROM duckdb_columns() WHERE database_name = 'lake' AND table_name = 'fingerprints' "
