@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.lake import Warehouse
-from warehouse.publish import band_rows, commit_message, publish_tables, split_story_rows
+from warehouse.publish import commit_message, publish_tables, split_story_rows
 from warehouse.schemas import DEDUP_STORIES, TABLES
 from warehouse.signatures import PACK_LIST_SQL
 
@@ -85,8 +85,6 @@ def migrate_delta(source: str | Path, target: Warehouse) -> dict[str, int]:
                 stories = stories.append_column(field.name, pa.nulls(stories.num_rows, field.type))
         batches["stories"], merges = split_story_rows(stories.select(DEDUP_STORIES.names).cast(DEDUP_STORIES))
         batches["story_merges"] = merges
-    if "fingerprints" in batches:
-        batches["fingerprint_bands"] = band_rows(batches["fingerprints"])
     batches["loads"] = loads
     written: dict[str, int] = {}
     with target.writing() as out:

@@ -86,9 +86,9 @@ def with_article_keys(fingerprints: pa.Table) -> pa.Table:
 
 
 def band_rows(fingerprints: pa.Table) -> pa.Table:
-    """The `fingerprint_bands` rows of fingerprints: one per LSH band (kind 'band') and one per
-    exact key it has (kinds 'body_hash', 'url_key'), each with the article's id, load and key."""
-    fingerprints = with_article_keys(fingerprints)
+    """The `fingerprint_bands` rows of fingerprints that carry their `article_key` (as
+    `with_article_keys` makes it): one per LSH band (kind 'band') and one per exact key it has
+    (kinds 'body_hash', 'url_key'), each with the article's id, load and key."""
     bands = fingerprints.column("bands").combine_chunks()
     parts = [_key_rows(fingerprints, pc.list_parent_indices(bands), pc.list_flatten(bands).cast(pa.int64()), "band")]
     for kind in EXACT_KINDS:
