@@ -177,3 +177,30 @@ def test_large_rows_of_a_big_run_go_to_parquet_and_a_small_run_stays_inlined(tmp
     assert options[("parquet_row_group_size", "fingerprint_bands")] == "2048"
     assert [n for (n,) in files] == [25]  # the 25-row run wrote a file; the 3-row run is inlined in the catalog
     assert total == 28
+
+
+def test_a_story_looked_up_by_its_id_reads_one_row_group_not_the_table(tmp_path):
+    import json
+
+    wh = Warehouse(tmp_path / "wh")
+    stories = pa.Table.from_pylist([story(f"s{i:05d}", f"title {i}") for i in range(6_000)])
+    run(wh, "L1", {"stories": stories.drop_columns(["merged_into"])})  # 6,000 rows: a Parquet file of its own
+    con = wh.connect(read_only=False)
+    try:
+        (path,) = [p for (p,) in con.execute("SELECT data_file FROM ducklake_list_files('lake', 'stories')").fetchall()]
+        groups = con.execute(
+            "SELECT row_group_id, min(data_page_offset), max(data_page_offset + total_compressed_size), "
+            "min(stats_min) FILTER (path_in_schema = 'story_id'), max(stats_max) FILTER (path_in_schema = 'story_id') "
+            f"FROM parquet_metadata('{path}') WHERE path_in_schema IN ('story_id', 'title') GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        con.execute("CALL enable_logging(level => 'trace')")
+        rows = con.execute("SELECT title FROM stories WHERE story_id = 's03333'").fetchall()
+        con.execute("CALL disable_logging()")
+        reads = [json.loads(m) for (m,) in con.execute("SELECT message FROM duckdb_logs WHERE type = 'FileSystem'").fetchall()]
+    finally:
+        con.close()
+    assert rows == [("title 3333",)]
+    assert len(groups) == 3  # 2,048 rows a row group
+    (hit,) = [(start, end) for _, start, end, low, high in groups if low <= "s03333" <= high]
+    data_reads = [r for r in reads if r["op"] == "READ" and int(r["pos"]) < groups[-1][2]]  # not the footer
+    assert data_reads and all(hit[0] <= int(r["pos"]) < hit[1] for r in data_reads)
