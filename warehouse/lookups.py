@@ -64,17 +64,8 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     """
     if new_fps.num_rows == 0:  # a run with nothing new: skip scanning every stored band
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
-    probe = probe_keys(new_fps)
-    if len(probe) <= LITERAL_KEYS:
-        (keys,) = con.execute(f"SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE {in_list('band', probe.to_pylist())}").fetchone()
-    else:
-        con.register("_probe", pa.table({"band": probe}))
-        try:
-            (keys,) = con.execute("SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE band IN (SELECT band FROM _probe)").fetchone()
-        finally:
-            con.unregister("_probe")
     new_keys = set(article_keys(new_fps.column("article_id")).to_pylist())  # from the ids: a batch's own keys may be stale
-    keys = sorted(set(keys or ()) - new_keys)
+    keys = [k for k in _keyed_articles(con, probe_keys(new_fps)) if k not in new_keys]
     if not keys:
         return StoredContext(candidates=FINGERPRINTS.schema.empty_table())
     # not the bands: dedup computes them from the signature (tasks/dedup/fingerprint.py with_bands)
@@ -103,6 +94,23 @@ def probe_keys(new_fps: pa.Table) -> pa.Array:
     parts += [pa.chunked_array([exact_keys(kind, new_fps.column(kind))]) for kind in EXACT_KINDS]
     keys = pc.unique(pa.chunked_array([c for part in parts for c in part.chunks], pa.int64()).drop_null())
     return keys.take(pc.sort_indices(keys))
+
+
+def _keyed_articles(con: duckdb.DuckDBPyConnection, probe: pa.Array) -> list[int]:
+    """The `article_key`s (sorted) of the stored articles with one of these `fingerprint_bands` keys:
+    one probe of the table sorted by key (up to LITERAL_KEYS keys as constants, more by a join)."""
+    probe = probe.drop_null()
+    if len(probe) == 0:
+        return []
+    if len(probe) <= LITERAL_KEYS:
+        (keys,) = con.execute(f"SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE {in_list('band', probe.to_pylist())}").fetchone()
+    else:
+        con.register("_probe", pa.table({"band": probe.cast(pa.int64())}))
+        try:
+            (keys,) = con.execute("SELECT list(DISTINCT article_key) FROM fingerprint_bands WHERE band IN (SELECT band FROM _probe)").fetchone()
+        finally:
+            con.unregister("_probe")
+    return sorted(keys or ())
 
 
 def _fill_fetched_at(con: duckdb.DuckDBPyConnection, metas: pa.Table) -> pa.Table:
@@ -185,18 +193,28 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, article_ids: list[str], tabl
 
 
 def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[str, str]:
-    """new article_id -> the smallest stored article_id with the same body hash (an exact copy)."""
-    if articles.num_rows == 0:
+    """new article_id -> the smallest stored article_id with the same body hash (an exact copy).
+
+    The stored articles with a new body hash are found by its exact key in `fingerprint_bands`
+    (kind 'body_hash', as dedup's candidates are), then their hashes are read by key from
+    `fingerprints` and compared (a key holds 60 bits of the hash): two probes of sorted tables,
+    where a join on `body_hash` read every stored fingerprint's hash."""
+    hashes = articles.select(["article_id", "body_hash"]).filter(pc.is_valid(articles.column("body_hash")))
+    if hashes.num_rows == 0:
         return {}
-    con.register("_new_hashes", articles.select(["article_id", "body_hash"]))
-    rows = con.execute(
-        """
-        SELECT n.article_id, min(f.article_id) FROM _new_hashes n JOIN fingerprints f USING (body_hash)
-        WHERE f.article_id <> n.article_id GROUP BY n.article_id
-        """
-    ).fetchall()
-    con.unregister("_new_hashes")
-    return dict(rows)
+    found = _keyed_articles(con, pc.unique(exact_keys("body_hash", hashes.column("body_hash"))))
+    if not found:
+        return {}
+    stored = _rows_by_key(con, "fingerprints", "article_key", found, "article_id, body_hash")
+    with_hash: dict[str, list[str]] = {}
+    for article_id, body_hash in sorted(zip(stored.column("article_id").to_pylist(), stored.column("body_hash").to_pylist())):
+        with_hash.setdefault(body_hash, []).append(article_id)
+    copies = {}
+    for article_id, body_hash in zip(hashes.column("article_id").to_pylist(), hashes.column("body_hash").to_pylist()):
+        other = next((a for a in with_hash.get(body_hash, ()) if a != article_id), None)
+        if other is not None:
+            copies[article_id] = other
+    return copies
 
 
 def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclude: set[str]):

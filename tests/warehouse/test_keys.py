@@ -13,7 +13,7 @@ from tasks.dedup.fingerprint import fingerprint_articles, with_bands
 from tasks.normalize.documents import article_id
 from warehouse.keys import ARTICLE_KEY_SQL, article_key, article_keys, exact_key, exact_key_sql
 from warehouse.lake import Warehouse, close_instances
-from warehouse.lookups import load_dedup_context
+from warehouse.lookups import load_dedup_context, stored_copies
 from warehouse.publish import commit_message, load_row, publish_tables
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -121,3 +121,21 @@ def test_the_sql_exact_key_is_the_python_one():
     assert [r[0] for r in con.execute(f"SELECT {exact_key_sql('url_key', 'url_key')} FROM t").fetchall()] == [
         exact_key("url_key", v) for v in values]
     assert all(0 <= exact_key("url_key", v) < 2**60 for v in values)
+
+
+def test_an_exact_copy_is_found_by_its_body_hash_key_and_confirmed_by_the_hash(tmp_path):
+    wh = Warehouse(tmp_path)
+    body = "the same long story told twice over in the same words " * 5
+    ids = [article_id("d1"), article_id("d2"), article_id("d3")]
+    stored = fingerprint_articles(pa.table({"article_id": ids, "body": [body, body, "other text " * 20],
+                                            "canonical_url": [None, None, None]}), "L1", workers=1)
+    store_fingerprints(wh, "L1", stored)
+    with wh.writing() as con:  # a stored key that only collides with the new hash's key: not a copy
+        con.execute("INSERT INTO fingerprint_bands VALUES (?, ?, 'L1', ?, 'body_hash')",
+                    [exact_key("body_hash", "f" * 64), ids[2], article_key(ids[2])])
+    new = pa.table({"article_id": [article_id("d9"), ids[1], article_id("d8")], "body_hash": [stored.column("body_hash")[0].as_py(),
+                    stored.column("body_hash")[0].as_py(), "f" * 64]})
+    with wh.reading() as con:
+        copies = stored_copies(con, new)
+    # the smallest stored id with the same hash, never the article itself; the colliding key found d3, whose hash differs
+    assert copies == {article_id("d9"): min(ids[:2]), ids[1]: ids[0]}
