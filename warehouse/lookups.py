@@ -218,20 +218,31 @@ def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[st
 
 
 def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclude: set[str]):
-    """StoryVectors of stored live stories dated within [since, until] (canonical article's features)."""
+    """StoryVectors of stored live stories dated within [since, until] (canonical article's features).
+
+    Three reads: the stories of the window (their small columns), then their canonical articles'
+    vectors and names by key from `embeddings` and `entities` (sorted by article_id: the row
+    groups that may hold them). One join read every stored vector (a 384-float row each) to
+    keep those of the window."""
     from tasks.enrich.event_stage import EVENT_LABELS
     from tasks.enrich.events import StoryVector
 
-    rows = con.execute(
-        """
-        SELECT s.story_id, coalesce(s.published_at, s.first_seen_at) AS at, e.vector AS vector,
-               list(DISTINCT n.normalized) FILTER (WHERE n.label IN ?) AS names
-        FROM stories s JOIN embeddings e ON e.article_id = s.canonical_article_id
-        LEFT JOIN entities n ON n.article_id = s.canonical_article_id
-        WHERE coalesce(s.published_at, s.first_seen_at) BETWEEN ? AND ?
-        GROUP BY ALL
-        """,
-        [list(EVENT_LABELS), since, until],
+    stories = con.execute(
+        "SELECT story_id, coalesce(published_at, first_seen_at) AS at, canonical_article_id FROM stories "
+        "WHERE coalesce(published_at, first_seen_at) BETWEEN ? AND ? AND canonical_article_id IS NOT NULL ORDER BY story_id",
+        [since, until],
     ).fetchall()
-    return [StoryVector(sid, at, vec, frozenset(names or ())) for sid, at, vec, names in rows if sid not in exclude]
-
+    stories = [row for row in stories if row[0] not in exclude]
+    canonical = sorted({article for _, _, article in stories})
+    if not canonical:
+        return []
+    vectors = _rows_by_key(con, "embeddings", "article_id", canonical, "article_id, vector")
+    vector_of = dict(zip(vectors.column("article_id").to_pylist(), vectors.column("vector").to_pylist()))
+    names: dict[str, set[str]] = {}
+    if vector_of:
+        entities = _rows_by_key(con, "entities", "article_id", sorted(vector_of), "article_id, label, normalized")
+        for article_id, label, name in zip(*(entities.column(c).to_pylist() for c in ("article_id", "label", "normalized"))):
+            if label in EVENT_LABELS and name is not None:
+                names.setdefault(article_id, set()).add(name)
+    return [StoryVector(story_id, at, vector_of[article], frozenset(names.get(article, ())))
+            for story_id, at, article in stories if article in vector_of]

@@ -49,3 +49,36 @@ def test_rows_stored_without_it_get_it_from_their_document(tmp_path):
         con.execute("UPDATE articles SET fetched_at = NULL")
     context = _context_for(wh, STORY + " A line the copy adds at the end.")
     assert [m["fetched_at"] for m in context.articles.values()] == [FETCHED]
+
+
+def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_and_names(tmp_path):
+    import pyarrow as pa
+
+    from warehouse.lookups import neighbour_story_vectors
+    from warehouse.publish import load_row, publish_tables
+
+    day = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    stories = [  # (story, canonical article, published, first seen)
+        ("s1", "a1", day, day), ("s2", "a2", None, day.replace(day=2)), ("s3", "a3", day.replace(day=20), day),
+        ("s4", "a4", day, day), ("s5", "a5", day, day),  # s4: no vector stored; s5: excluded by the caller
+    ]
+    batches = {
+        "stories": pa.Table.from_pylist([{"story_id": s, "canonical_article_id": a, "published_at": p, "first_seen_at": f,
+                                          "article_count": 1, "load_id": "L1"} for s, a, p, f in stories]),
+        "embeddings": pa.Table.from_pylist([{"article_id": a, "vector": [float(i), 1.0], "load_id": "L1"}
+                                            for i, a in enumerate(["a1", "a2", "a3", "a5", "a9"])]),
+        "entities": pa.Table.from_pylist([
+            {"article_id": "a1", "entity_id": "e1", "text": "Putin", "label": "PERSON", "normalized": "putin", "load_id": "L1"},
+            {"article_id": "a1", "entity_id": "e2", "text": "Monday", "label": "DATE", "normalized": "monday", "load_id": "L1"},
+            {"article_id": "a2", "entity_id": "e3", "text": "Syria", "label": "LOC", "normalized": "syria", "load_id": "L1"},
+        ]),
+    }
+    wh = Warehouse(tmp_path)
+    with wh.writing() as con:
+        publish_tables(con, {**batches, "loads": load_row("L1", None, day, {})})
+    with wh.reading() as con:
+        found = neighbour_story_vectors(con, day, day.replace(day=4), {"s5"})
+    assert [(v.story_id, v.published_at, list(v.vector), v.entities) for v in found] == [
+        ("s1", day, [0.0, 1.0], frozenset({"putin"})),
+        ("s2", day.replace(day=2), [1.0, 1.0], frozenset({"syria"})),  # no publication date: dated by first sight
+    ]
