@@ -325,7 +325,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         stored.setdefault(table, {})[column] = data_type
     table_options = {(name, scope.split(".")[-1]): value for name, value, scope in con.execute(
         f"SELECT option_name, value, scope_entry FROM {ALIAS}.options() WHERE scope = 'TABLE'"
-    ).fetchall()}
+    ).fetchall() if scope is not None}  # a dropped table's options stay listed, with no name
     unset = {key: n for key, n in TABLE_OPTIONS.items() if table_options.get(key) != str(n)}
     retyped = [(table, column) for (table, column) in RETYPE
                if column in stored.get(table, {}) and stored[table][column] != duckdb_type(TABLES[table].schema.field(column).type)]
