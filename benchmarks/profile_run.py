@@ -78,7 +78,7 @@ def label(sql: str) -> str:
     return f"{head} [{', '.join(tables)}]" if tables else head[:60]
 
 
-def profile(lake: Path, runs: int, seed: int) -> dict:
+def profile(lake: Path, runs: int, seed: int, enrich: bool = False) -> dict:
     from warehouse import lake as lake_module
     from warehouse import maintenance
     from warehouse.lake import Warehouse
@@ -115,7 +115,7 @@ def profile(lake: Path, runs: int, seed: int) -> dict:
                 raws = _documents(maker, rng, 5, 0.3, 100_000 + n)
                 times.clear()
                 calls.clear()
-                warehouse_s.append(_run(wh, raws, enrich=False)[1])
+                warehouse_s.append(_run(wh, raws, enrich)[1])
                 per_run.append(dict(times))
                 per_call.append(dict(calls))
         finally:
@@ -144,9 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("lake", type=Path, help="a kept warehouse folder (bench_steady --keep DIR: DIR/wh)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=99)
+    parser.add_argument("--enrich", action="store_true", help="real enrichment, as bench_steady --enrich (a lake it kept)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    emit(profile(args.lake, args.runs, args.seed), args.out)
+    emit(profile(args.lake, args.runs, args.seed, args.enrich), args.out)
     return 0
 
 

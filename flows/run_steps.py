@@ -138,13 +138,21 @@ write_run_task = task(name="dedup-and-publish", cache_policy=NO_CACHE)(write_run
 
 
 def enrich_articles(wh: Warehouse, articles: pa.Table, load_id: str, batch_rows: int | None = None) -> dict:
-    """Enrich each new body once; an exact copy of a stored article reuses its stored rows."""
-    copies, rows = {}, {}
-    if articles.num_rows and wh.exists():
-        with wh.reading(for_run=True) as con:
-            copies = stored_copies(con, articles)
-            rows = load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
-    return enrich_batches(articles.select(["article_id", "body", "language", "body_hash"]), copies, rows, load_id, batch_rows)
+    """Enrich each new body once (on the flow's task runner); an exact copy of a stored article reuses its stored rows."""
+    copies, rows = stored_enrichment(wh, articles)
+    return enrich_batches(articles.select(ENRICH_INPUT), copies, rows, load_id, batch_rows)
+
+
+ENRICH_INPUT = ["article_id", "body", "language", "body_hash"]
+
+
+def stored_enrichment(wh: Warehouse, articles: pa.Table) -> tuple[dict[str, str], dict[str, pa.Table]]:
+    """(new article_id -> its stored exact copy, the copies' stored enrichment rows per table)."""
+    if not (articles.num_rows and wh.exists()):
+        return {}, {}
+    with wh.reading(for_run=True) as con:
+        copies = stored_copies(con, articles)
+        return copies, load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
 
 
 def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: set[str]) -> pa.Table:

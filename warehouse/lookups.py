@@ -181,15 +181,12 @@ def source_activity(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 
 def load_enrichment(con: duckdb.DuckDBPyConnection, article_ids: list[str], tables: tuple[str, ...]) -> dict[str, pa.Table]:
-    """Stored enrichment rows of these articles, per table (as stored: no view casts)."""
+    """Stored enrichment rows of these articles, per table (as stored: no view casts). Every
+    enrichment table is sorted by article_id: a few ids are read where they may be (`_rows_by_key`)."""
     if not article_ids:
         return {}
-    con.register("_enrich_ids", pa.table({"article_id": pa.array(sorted(set(article_ids)), pa.string())}))
-    out = {}
-    for name in tables:
-        out[name] = con.execute(f'SELECT * FROM "{name}" WHERE article_id IN (SELECT article_id FROM _enrich_ids)').to_arrow_table()
-    con.unregister("_enrich_ids")
-    return out
+    ids = sorted(set(article_ids))
+    return {name: _rows_by_key(con, name, "article_id", ids, "*") for name in tables}
 
 
 def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[str, str]:
