@@ -165,8 +165,8 @@ def _documents(maker, rng: random.Random, docs: int, renditions: float, n: int) 
 def _run(wh, raws: list, enrich: bool) -> tuple[float, float, float]:
     """One scheduled run as the flow makes it: (wall seconds, seconds in the warehouse, CPU seconds)."""
     from flows.run_steps import ENRICH_INPUT, drop_stored, new_load_id, stored_enrichment, write_run
-    from tasks.enrich.stage import enrich_new_articles
     from tasks.enrich.batch import TABLES as ENRICH_TABLES
+    from tasks.enrich.stage import enrich_new_articles
     from tasks.ingest import documents_table
     from tasks.normalize.batch import normalize_documents
     from warehouse import schemas

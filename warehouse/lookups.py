@@ -218,9 +218,10 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
     """StoryVectors of stored live stories dated within [since, until] (canonical article's features).
 
     Three reads: the stories of the window (their small columns), then their canonical articles'
-    vectors and names by key from `embeddings` and `entities` (sorted by article_id: the row
-    groups that may hold them). One join read every stored vector (a 384-float row each) to
-    keep those of the window."""
+    vectors and names by key from `embeddings` and `entities` (`_rows_by_key`: up to
+    KEY_CONSTANTS ids read only the row groups that may hold them). One join of the three read
+    the vector of every stored article (384 floats each) to keep those of the window: on a
+    300-run enriched lake with ~300 stories in the window, 108-142 ms against 71-73 ms this way."""
     from tasks.enrich.event_stage import EVENT_LABELS
     from tasks.enrich.events import StoryVector
 
