@@ -10,8 +10,6 @@ the fallback for the rare text the compiled one fails on.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 from functools import lru_cache
 
@@ -37,13 +35,7 @@ log = logging.getLogger(__name__)
 def _python_extractor(language: str, top: int = TOP * OVERFETCH):
     import yake
 
-    # yake prints a warning to stdout for the stopword lists that are not UTF-8 (lt, sk): stdout
-    # is where commands and benchmarks print their JSON, so it goes to the log instead
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        extractor = yake.KeywordExtractor(lan=language, n=MAX_NGRAM, top=top, dedup_lim=DEDUP_LIMIT)
-    if printed.getvalue().strip():
-        log.debug("yake (%s): %s", language, printed.getvalue().strip())
-    return extractor
+    return yake.KeywordExtractor(lan=language, n=MAX_NGRAM, top=top, dedup_lim=DEDUP_LIMIT)
 
 
 @lru_cache(maxsize=16)

@@ -74,10 +74,3 @@ def test_scores_are_rounded_and_ties_ranked_by_phrase(monkeypatch):
     # yake-rust's last bits vary between processes: rows must not.
     monkeypatch.setattr(keywords, "_extractor", lambda language: _Fixed())
     assert extract_keywords("Assad in Damascus, Syria.") == [("Damascus", 0.0123457), ("Assad", 0.05), ("Syria", 0.05)]
-
-
-def test_a_stopword_list_yake_reads_as_latin_1_prints_nothing_on_stdout(capsys):
-    keywords._python_extractor.cache_clear()
-    extractor = keywords._python_extractor("sk")  # yake's Slovak list is not UTF-8: it warns on stdout
-    assert extractor.stopword_set
-    assert capsys.readouterr().out == ""
