@@ -264,14 +264,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--keep", type=Path, help="build the warehouse in this new folder (KEEP/wh) and keep it, to look into it")
     args = parser.parse_args(argv)
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=False)
-        result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, args.keep, args.retention_seconds,
-                            args.paired)
-    else:
-        with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
-            result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds,
+    from flows.stdio import stdout_to_stderr
+
+    with stdout_to_stderr():  # stdout is for the JSON (enrichment's libraries print)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=False)
+            result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, args.keep, args.retention_seconds,
                                 args.paired)
+        else:
+            with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
+                result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds,
+                                    args.paired)
     emit(result, args.out)
     return 0
 

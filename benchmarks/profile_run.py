@@ -147,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrich", action="store_true", help="real enrichment, as bench_steady --enrich (a lake it kept)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    emit(profile(args.lake, args.runs, args.seed, args.enrich), args.out)
+    from flows.stdio import stdout_to_stderr
+
+    with stdout_to_stderr():  # stdout is for the JSON (enrichment's libraries print)
+        result = profile(args.lake, args.runs, args.seed, args.enrich)
+    emit(result, args.out)
     return 0
 
 
