@@ -68,9 +68,9 @@ def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_a
         "embeddings": pa.Table.from_pylist([{"article_id": a, "vector": [float(i), 1.0], "load_id": "L1"}
                                             for i, a in enumerate(["a1", "a2", "a3", "a5", "a9"])]),
         "entities": pa.Table.from_pylist([
-            {"article_id": "a1", "entity_id": "e1", "text": "Putin", "label": "PERSON", "normalized": "putin", "load_id": "L1"},
-            {"article_id": "a1", "entity_id": "e2", "text": "Monday", "label": "DATE", "normalized": "monday", "load_id": "L1"},
-            {"article_id": "a2", "entity_id": "e3", "text": "Syria", "label": "LOC", "normalized": "syria", "load_id": "L1"},
+            {"article_id": "a1", "start": 0, "text": "Putin", "label": "PERSON", "normalized": "putin", "load_id": "L1"},
+            {"article_id": "a1", "start": 9, "text": "Monday", "label": "DATE", "normalized": "monday", "load_id": "L1"},
+            {"article_id": "a2", "start": 0, "text": "Syria", "label": "LOC", "normalized": "syria", "load_id": "L1"},
         ]),
     }
     wh = Warehouse(tmp_path)
