@@ -5,10 +5,18 @@ The first Ctrl-C (or SIGTERM, SIGHUP) asks every stage to stop at its next batch
 thread, so whatever it waits on gives up: a socket, the writer lock, a worker's result, a DuckDB
 statement (the run's one transaction then rolls back). Once the run has unwound, or GRACE
 seconds after the key, whichever comes first, one line says whether this run's load was
-committed, the worker processes and then Prefect's temporary server are stopped, and the
+committed, the worker processes and Prefect's temporary server are stopped, and the
 process ends with os._exit(130). Ending that way skips the interpreter's shutdown, where
 threads still inside spaCy or onnxruntime abort the process ("FATAL: exception not rethrown")
 and nanobind lists leaked instances. A second Ctrl-C ends the process at once.
+
+The GRACE clock starts when the signal arrives, not when the main thread gets to its Python
+handler: Python runs that handler only between the main thread's bytecodes, and a main thread
+asleep on a lock while the kernel gave the signal to another thread, or inside a long C call,
+gets there late (a CI run exited 2.9 s after the key). A watcher thread reads the signal
+numbers the interpreter's C-level handler writes to a wakeup pipe (`signal.set_wakeup_fd`) and
+counts the keys; the Python handler only raises KeyboardInterrupt (and counts them itself if
+something else took the wakeup fd meanwhile).
 
 The warehouse needs nothing of this to stay consistent (a run is one transaction; the crash
 tests kill runs at every checkpoint); this is about the person at the keyboard.
@@ -33,17 +41,20 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 class RunSession:
     """Signal handling for the runs of one `newsflow run`; `view` is the current run's progress
-    (a `flows.progress_view.RunProgress`), `server` Prefect's temporary server if newsflow started one."""
+    (a `flows.progress_view.RunProgress`)."""
 
     def __init__(self, warehouse: str, grace: float = GRACE):
         self.warehouse = warehouse
         self.grace = grace
         self.view = None
-        self.server = None
         self.committed_runs = 0  # runs of this command that finished before the interrupt
         self.interrupted_at: float | None = None
         self._finishing = threading.Lock()
+        self._starting = threading.Lock()
         self._said = threading.Lock()
+        self._wakeup: tuple[int, int] | None = None  # the pipe the C-level handler writes signal numbers to
+        self._previous_wakeup = -1
+        self._keys = 0  # signals the watcher has seen
         self._previous: dict[int, object] = {}
         self.log_levels: dict[logging.Handler, int] = {}  # console handlers' levels before the run muted them
         self.on_exit: list = []  # undo what the runs set up (when the command ends without an interrupt)
@@ -51,6 +62,7 @@ class RunSession:
     def __enter__(self) -> RunSession:
         for signum in SIGNALS:
             self._previous[signum] = signal.signal(signum, self.on_signal)
+        self._watch_signals()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -58,6 +70,7 @@ class RunSession:
             self.finish()
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+        self._stop_watching()
         restore_levels(self.log_levels)
         for undo in self.on_exit:
             undo()
@@ -76,13 +89,29 @@ class RunSession:
             signal.signal(signal.SIGTERM, self.on_signal)
 
     def on_signal(self, signum, frame) -> None:
-        if self.interrupted_at is not None:
+        """The Python-level handler, in the main thread whenever it gets there."""
+        if not self._watched() and self.interrupted_at is not None:
             self.exit_now()
-        self.interrupted_at = time.monotonic()
+        self.begin_interrupt()
+        raise KeyboardInterrupt
+
+    def begin_interrupt(self) -> None:
+        """The first key: stages asked to stop, Prefect's console muted, the GRACE clock started (once)."""
+        with self._starting:
+            if self.interrupted_at is not None:
+                return
+            self.interrupted_at = time.monotonic()
         progress.request_stop()
         mute_prefect_console()
         threading.Thread(target=self._deadline, name="newsflow-interrupt", daemon=True).start()
-        raise KeyboardInterrupt
+
+    def on_key(self) -> None:
+        """The watcher saw one of SIGNALS arrive: the first starts the interrupt, a second ends the process."""
+        self._keys += 1
+        if self._keys == 1:
+            self.begin_interrupt()
+        else:
+            self.exit_now()
 
     def message(self) -> str:
         """The one line an interrupted run prints."""
@@ -97,13 +126,13 @@ class RunSession:
         return f"interrupted: nothing of this run was committed{before}"
 
     def finish(self) -> NoReturn:
-        """Say the line, stop the children, then the temporary server, and end the process (130)."""
+        """Say the line, stop the child processes (workers, Prefect's temporary server: together,
+        one wait for all), and end the process (130)."""
         self._finishing.acquire()  # whoever comes second waits here until the process ends
         line = self.message()
         closed = _close_view(self.view)
         self._say(line, raw=not closed)  # a display still live: the line starts a line of its own
-        stop_children(exclude=_server_pid(self.server))
-        stop_server(self.server)
+        stop_children()
         os._exit(INTERRUPTED)
 
     def exit_now(self) -> NoReturn:
@@ -126,6 +155,54 @@ class RunSession:
     def _deadline(self) -> None:
         time.sleep(self.grace)
         self.finish()
+
+    def _watch_signals(self) -> None:
+        """Start the watcher (main thread only: `set_wakeup_fd` may be set from there alone)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        read, write = os.pipe()
+        os.set_blocking(write, False)
+        try:
+            self._previous_wakeup = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        except ValueError:
+            os.close(read), os.close(write)
+            return
+        self._wakeup = (read, write)
+        threading.Thread(target=self._watch, args=(read,), name="newsflow-signals", daemon=True).start()
+
+    def _watch(self, read: int) -> None:
+        wanted = {int(s) for s in SIGNALS}
+        try:
+            while data := os.read(read, 64):  # b"": the session closed the write end
+                for signum in data:
+                    if signum in wanted:
+                        self.on_key()
+        finally:
+            os.close(read)
+
+    def _watched(self) -> bool:
+        """Whether the watcher still gets the signals (nothing else took the wakeup fd since)."""
+        if self._wakeup is None:
+            return False
+        try:
+            current = signal.set_wakeup_fd(self._wakeup[1], warn_on_full_buffer=False)
+        except ValueError:  # not the main thread: cannot tell, trust the watcher
+            return True
+        if current != self._wakeup[1]:
+            signal.set_wakeup_fd(current)  # someone else's: give it back
+            return False
+        return True
+
+    def _stop_watching(self) -> None:
+        if self._wakeup is None:
+            return
+        read, write = self._wakeup
+        self._wakeup = None
+        try:
+            signal.set_wakeup_fd(self._previous_wakeup)
+        except ValueError:
+            pass
+        os.close(write)  # the watcher's read returns b"" and it ends
 
 
 def load_committed(warehouse: str, load_id: str) -> bool:
@@ -159,25 +236,37 @@ def restore_levels(levels: dict[logging.Handler, int]) -> None:
         handler.setLevel(level)
 
 
-def stop_children(grace: float = STOP_WAIT, exclude: int | None = None) -> None:
-    """SIGTERM every descendant process (normalize workers, Dask), SIGKILL what is left after
-    `grace`, and whatever a thread of the run started meanwhile."""
-    children = _descendants(exclude)
+def stop_children(grace: float = STOP_WAIT) -> None:
+    """SIGTERM every descendant process (normalize workers, Dask, Prefect's temporary server),
+    SIGKILL what is left after `grace`, and whatever a thread of the run started meanwhile."""
+    children = _descendants()
+    _signal_all([c for c in children if _ignores_sigterm(c)], kill=True)  # else the wait below is for nothing
     _signal_all(children, kill=grace <= 0)
     if grace > 0:
         import psutil
 
         _, alive = psutil.wait_procs(children, timeout=grace)
-        _signal_all(alive + [c for c in _descendants(exclude) if c not in children], kill=True)
+        _signal_all(alive + [c for c in _descendants() if c not in children], kill=True)
 
 
-def _descendants(exclude: int | None) -> list:
+def _descendants() -> list:
     import psutil
 
     try:
-        return [c for c in psutil.Process().children(recursive=True) if c.pid != exclude]
+        return psutil.Process().children(recursive=True)
     except psutil.Error:
         return []
+
+
+def _ignores_sigterm(process) -> bool:
+    """multiprocessing's resource tracker (started with the normalize workers) ignores SIGTERM
+    and SIGINT by design; killing it leaks nothing here (Linux unlinks the pool's semaphores at once)."""
+    import psutil
+
+    try:
+        return any("multiprocessing.resource_tracker" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
 
 
 def _signal_all(processes: list, kill: bool) -> None:
@@ -188,18 +277,6 @@ def _signal_all(processes: list, kill: bool) -> None:
             process.kill() if kill else process.terminate()
         except psutil.Error:
             pass
-
-
-def stop_server(server, grace: float = STOP_WAIT) -> None:
-    """Stop Prefect's temporary server (after its clients are done): SIGTERM, SIGKILL after `grace`."""
-    process = getattr(server, "server_process", None)
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(grace)
-    except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
-        process.kill()
 
 
 def _console_handlers() -> list[logging.Handler]:
@@ -220,11 +297,6 @@ def _close_view(view, timeout: float = 0.3) -> bool:
         view.silence()
         return False
     return True
-
-
-def _server_pid(server) -> int | None:
-    process = getattr(server, "server_process", None)
-    return process.pid if process is not None else None
 
 
 def _is_tty(fd: int) -> bool:

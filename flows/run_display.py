@@ -32,7 +32,6 @@ def start_prefect(session: RunSession, live: bool, verbose: bool = False) -> Non
     server = temporary_server()
     if server is None:
         return
-    session.server = server  # before it starts: an interrupt meanwhile stops it too
     with stdout_to_stderr():  # the server inherits fd 1: whatever it prints is not data
         if live:
             with stderr.status("starting Prefect's temporary server ..."):

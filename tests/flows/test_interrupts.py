@@ -210,3 +210,30 @@ def test_double_ctrl_c_exits_at_once(lake):
     child = spawn([str(lake["english"])], warehouse, lake["api"])
     result = interrupt(child, when="enrich ", after=0.5, again=0.2)
     check_stopped(result, warehouse, lake, within=1.0)
+
+
+ASLEEP_MAIN_THREAD = """
+import signal, sys, threading
+from flows.interrupts import RunSession
+with RunSession(sys.argv[1], grace=0.2):
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the kernel gives SIGINT to another thread
+    print("ready", flush=True)
+    threading.Event().wait(20)  # asleep on a lock: the main thread does not see the signal before this returns
+print("woke", flush=True)
+"""
+
+
+def test_the_grace_clock_starts_with_the_key_not_when_the_main_thread_wakes(tmp_path):
+    """Python runs a signal's handler in the main thread, between its bytecodes: a main thread
+    asleep on a lock, with the signal given to another thread, runs it only when it wakes (here
+    20 s later). The watcher on the wakeup pipe starts the interrupt anyway: out within the grace."""
+    child = subprocess.Popen([sys.executable, "-c", ASLEEP_MAIN_THREAD, str(tmp_path / "wh")], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    pressed = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    seconds = time.monotonic() - pressed
+    assert child.returncode == 130, err
+    assert seconds < 2.0, f"exit {seconds:.2f} s after the key"
+    assert "woke" not in out and err.strip() == "interrupted: nothing of this run was committed"
