@@ -25,13 +25,15 @@ from flows.fanout import enrich_batches
 from tasks.dedup.batch import changed_members, dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.entity_stage import entity_names_batch
-from tasks.enrich.event_stage import article_features, build_events, touched_vectors, window_of
+from tasks.enrich.event_stage import article_features, events_table, touched_vectors, window_of
+from tasks.enrich.events import event_links, link_groups, place_events
 from tasks.ingest import merge_sightings, rejects_table
 from tasks.records import Reject
 from tasks.sources.collect import fetch_log_table
 from warehouse.faults import checkpoint
 from warehouse.lake import Warehouse, snapshot_id
-from warehouse.lookups import load_dedup_context, load_enrichment, neighbour_story_vectors, stored_copies, stored_keys, stored_sightings
+from warehouse.lookups import (event_members, load_dedup_context, load_enrichment, neighbour_story_vectors, stored_copies, stored_events,
+                               stored_keys, stored_sightings)
 from warehouse.publish import commit_message, load_row, publish_tables
 
 
@@ -156,7 +158,7 @@ def stored_enrichment(wh: Warehouse, articles: pa.Table) -> tuple[dict[str, str]
 
 
 def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: set[str]) -> pa.Table:
-    """Group the touched stories with stored ones of the same days that tell the same event."""
+    """Place the touched stories into the events of stored ones of the same days that tell the same event."""
     features = article_features(enrichment["embeddings"], enrichment["entities"])
     # a new article's enrichment is all in `enrichment`; only stored canonical articles are read
     missing = [s["canonical_article_id"] for s in stories if s["canonical_article_id"] not in new_ids]
@@ -168,7 +170,11 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
     touched = touched_vectors(stories, features)
     window = window_of(touched)
     neighbours = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else []
-    return build_events(touched, neighbours, load_id)
+    links = event_links(touched, neighbours)
+    stored = stored_events(con, sorted({s for a, b, _ in links for s in (a, b)}))
+    groups = link_groups(links, {story: event for story, (event, _) in stored.items()})
+    merging = {event for group in groups if len(group.events) > 1 for event in group.events}
+    return events_table(place_events(groups, links, stored, event_members(con, merging)), load_id)
 
 
 def enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:

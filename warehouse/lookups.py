@@ -244,3 +244,21 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
                 names.setdefault(article_id, set()).add(name)
     return [StoryVector(story_id, at, vector_of[article], frozenset(names.get(article, ())))
             for story_id, at, article in stories if article in vector_of]
+
+
+def stored_events(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> dict[str, tuple[str, float | None]]:
+    """story_id -> (event_id, score) of those of these stories that are in an event."""
+    if not story_ids:
+        return {}
+    rows = _rows_by_key(con, "events", "story_id", sorted(set(story_ids)), "story_id, event_id, score")
+    return {s: (e, score) for s, e, score in zip(*(rows.column(c).to_pylist() for c in ("story_id", "event_id", "score")))}
+
+
+def event_members(con: duckdb.DuckDBPyConnection, event_ids: set[str]) -> dict[str, list[tuple[str, float | None]]]:
+    """event_id -> its stored members (story_id, score), for events that merge (rare: one scan of `events`)."""
+    if not event_ids:
+        return {}
+    members: dict[str, list[tuple[str, float | None]]] = {e: [] for e in event_ids}
+    for event, story, score in con.execute(f"SELECT event_id, story_id, score FROM events WHERE {in_list('event_id', sorted(event_ids))}").fetchall():
+        members[event].append((story, score))
+    return members

@@ -1,5 +1,5 @@
 """Events for the stories a run touched: their canonical article's vector and entities,
-grouped with stored stories published within the event window."""
+placed among the stored stories published within the event window (`tasks.enrich.events`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from tasks.enrich.events import WINDOW, StoryVector, group_events
+from tasks.enrich.events import WINDOW, EventRow, StoryVector
 from warehouse.schemas import EVENTS
 
 EVENT_LABELS = ("PERSON", "ORG", "LOC")
@@ -43,14 +43,9 @@ def window_of(stories: list[StoryVector]) -> tuple[datetime, datetime] | None:
     return (min(dates) - WINDOW, max(dates) + WINDOW) if dates else None
 
 
-def build_events(touched: list[StoryVector], neighbours: list[StoryVector], load_id: str) -> pa.Table:
-    """events rows for every story in an event (2+ stories) that contains a touched story."""
-    seen = {s.story_id for s in touched}
-    pool = touched + [n for n in neighbours if n.story_id not in seen]
-    rows = group_events(pool)
-    touched_events = {r.event_id for r in rows if r.story_id in seen}
+def events_table(rows: list[EventRow], load_id: str) -> pa.Table:
+    """`events` rows of this run (`tasks.enrich.events.place_events`)."""
     return pa.Table.from_pylist(
-        [{"event_id": r.event_id, "story_id": r.story_id, "score": r.score, "load_id": load_id}
-         for r in rows if r.event_id in touched_events],
+        [{"event_id": r.event_id, "story_id": r.story_id, "score": r.score, "load_id": load_id} for r in rows],
         schema=EVENTS.schema,
     )

@@ -78,3 +78,28 @@ def test_search_cli_json(warehouse):
     hits = json.loads(out.stdout)
     assert set(hits[0]) == {"story_id", "title", "score"}
     assert hits[0]["title"].startswith("Putin Orders")
+
+
+def test_a_later_run_places_its_story_into_the_stored_event(tmp_path, prefect_harness):
+    """q1 alone in one run (no event yet), q2 in the next: the second run finds q1 in the window
+    and both share one event; a third run of unrelated text writes no events row."""
+    root = tmp_path / "wh"
+    for name, (story_id, day, text, _) in zip(("one", "two"), SAME_EVENT["quake-tr"]):
+        inbox = tmp_path / name
+        inbox.mkdir()
+        (inbox / f"{story_id}.json").write_text(json.dumps({"title": f"Quake report {story_id}", "body": text,
+                                                             "published_at": f"2023-02-0{6 + day}T08:00:00Z"}))
+        news_pipeline([str(inbox)], str(root))
+        con = connect(Warehouse(root))
+        events = con.execute("SELECT s.title, e.event_id, e.score FROM events e JOIN stories s USING (story_id) ORDER BY 1").fetchall()
+        con.close()
+        if name == "one":
+            assert events == []
+    assert [title for title, _, _ in events] == ["Quake report q1", "Quake report q2"]
+    assert events[0][1] == events[1][1] and events[0][2] == events[1][2] >= 0.5
+    inbox = tmp_path / "three"
+    inbox.mkdir()
+    (inbox / "other.txt").write_text(f"Unrelated report\n\n{UNRELATED[0]}\n\n{UNRELATED[0]} More later.\n")
+    news_pipeline([str(inbox)], str(root))
+    con = connect(Warehouse(root))
+    assert con.execute("SELECT count(*), count(DISTINCT load_id) FROM events").fetchone() == (2, 1)
