@@ -130,7 +130,8 @@ def event_links(touched: Sequence[StoryVector], others: Sequence[StoryVector], t
     stories once), as `group_events` links them; `others`: the window's stored stories."""
     if not touched:
         return []
-    everyone = list(touched) + [o for o in others if o.story_id not in {t.story_id for t in touched}]
+    touched_ids = {t.story_id for t in touched}
+    everyone = list(touched) + [o for o in others if o.story_id not in touched_ids]
     matrix = _unit_rows(everyone)
     sims = matrix[: len(touched)] @ matrix.T
     links = []
