@@ -15,7 +15,7 @@ from warehouse.maintenance import history, resolve_as_of
 from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.readonly import ReadOnlyError, check_read_only
 from warehouse.rows import KEY_CONSTANTS, in_list, key_filter
-from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, FINGERPRINTS, LINKS
+from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, EVENTS, FINGERPRINTS, LINKS
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -71,6 +71,19 @@ def test_stories_update_in_place_and_absorbed_ones_move_to_story_merges(tmp_path
     first_run = history(wh)[0][0]
     assert sorted(r for r in _titles(wh, AsOf(snapshot=first_run))) == [("s1", "old"), ("s2", "other")]
     assert resolve_as_of(wh, "L1") == AsOf(snapshot=first_run)
+
+
+def test_an_absorbed_story_leaves_its_event(tmp_path):
+    wh = Warehouse(tmp_path)
+    stories = pa.Table.from_pylist([story("s1", "one"), story("s2", "two"), story("s3", "three")], schema=DEDUP_STORIES)
+    events = pa.Table.from_pylist([{"event_id": "e1", "story_id": s, "score": 0.6, "load_id": "L1"} for s in ("s2", "s3")],
+                                  schema=EVENTS.schema)
+    run(wh, "L1", {"stories": stories, "events": events})
+    run(wh, "L2", {"stories": pa.Table.from_pylist([story("s1", "one"), story("s2", "two", merged_into="s1")], schema=DEDUP_STORIES)})
+    with wh.reading() as con:
+        assert con.execute("SELECT story_id FROM events ORDER BY story_id").fetchall() == [("s3",)]
+        # every event member is a live story
+        assert con.execute("SELECT count(*) FROM events e ANTI JOIN stories s USING (story_id)").fetchone()[0] == 0
 
 
 def test_keys_given_as_constants_match_exactly_whatever_their_characters():
