@@ -215,14 +215,14 @@ def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[st
 
 
 def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclude: set[str]):
-    """StoryVectors of stored live stories dated within [since, until] (canonical article's features).
+    """(StoryVectors of the stored live stories dated within [since, until], story_id -> its
+    canonical article): each with its canonical article's vector, without names (`canonical_names`
+    reads those of the few stories whose links turn on them, `tasks.enrich.events.gated_stories`).
 
-    Three reads: the stories of the window (their small columns), then their canonical articles'
-    vectors and names by key from `embeddings` and `entities` (`_rows_by_key`: up to
-    KEY_CONSTANTS ids read only the row groups that may hold them). One join of the three read
-    the vector of every stored article (384 floats each) to keep those of the window: on a
-    300-run enriched lake with ~300 stories in the window, 108-142 ms against 71-73 ms this way."""
-    from tasks.enrich.event_stage import EVENT_LABELS
+    Two reads: the stories of the window (their small columns), then their canonical articles'
+    vectors by key from `embeddings` (`_rows_by_key`). One join of the two read the vector of
+    every stored article (384 floats each) to keep those of the window: on a 300-run enriched
+    lake with ~300 stories in the window, 108-142 ms against 71-73 ms this way."""
     from tasks.enrich.events import StoryVector
 
     stories = con.execute(
@@ -233,17 +233,25 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
     stories = [row for row in stories if row[0] not in exclude]
     canonical = sorted({article for _, _, article in stories})
     if not canonical:
-        return []
+        return [], {}
     vectors = _rows_by_key(con, "embeddings", "article_id", canonical, "article_id, vector")
     vector_of = dict(zip(vectors.column("article_id").to_pylist(), _vector_rows(vectors.column("vector"))))
+    found = [(story_id, at, article) for story_id, at, article in stories if article in vector_of]
+    return [StoryVector(story_id, at, vector_of[article]) for story_id, at, article in found], {s: a for s, _, a in found}
+
+
+def canonical_names(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, frozenset[str]]:
+    """article_id -> its normalized PERSON/ORG/LOC names (the names events compare), for those that have any."""
+    from tasks.enrich.event_stage import EVENT_LABELS
+
+    if not article_ids:
+        return {}
+    entities = _rows_by_key(con, "entities", "article_id", sorted(set(article_ids)), "article_id, label, normalized")
     names: dict[str, set[str]] = {}
-    if vector_of:
-        entities = _rows_by_key(con, "entities", "article_id", sorted(vector_of), "article_id, label, normalized")
-        for article_id, label, name in zip(*(entities.column(c).to_pylist() for c in ("article_id", "label", "normalized"))):
-            if label in EVENT_LABELS and name is not None:
-                names.setdefault(article_id, set()).add(name)
-    return [StoryVector(story_id, at, vector_of[article], frozenset(names.get(article, ())))
-            for story_id, at, article in stories if article in vector_of]
+    for article_id, label, name in zip(*(entities.column(c).to_pylist() for c in ("article_id", "label", "normalized"))):
+        if label in EVENT_LABELS and name is not None:
+            names.setdefault(article_id, set()).add(name)
+    return {article: frozenset(found) for article, found in names.items()}
 
 
 def _vector_rows(vectors: pa.ChunkedArray) -> list:
