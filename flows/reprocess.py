@@ -26,6 +26,7 @@ from flows.warehouses import open_warehouse
 from warehouse.faults import checkpoint
 from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.schemas import ENTITY_NAMES, FINGERPRINTS, to_table
+from warehouse.story_vectors import rebuild as rebuild_story_vectors
 
 CHUNK = 2_000  # documents per normalize/enrich batch: bounded memory on any warehouse size
 
@@ -33,7 +34,7 @@ CHUNK = 2_000  # documents per normalize/enrich batch: bounded memory on any war
 class Stage(str, Enum):
     normalize = "normalize"  # articles, links and everything derived from them
     dedup = "dedup"  # fingerprints, story_members, stories
-    enrich = "enrich"  # languages, entities (and entity_names), quotes, keywords, tone, embeddings
+    enrich = "enrich"  # languages, entities (and entity_names), quotes, keywords, tone, embeddings (and story_vectors)
 
 
 REBUILDS = {
@@ -90,6 +91,7 @@ def news_reprocess(warehouse: str = DEFAULT_WAREHOUSE, stage: Stage = Stage.norm
             fps = pa.concat_tables(fingerprints) if fingerprints else FINGERPRINTS.schema.empty_table()
             deduped = dedup_articles(articles, fps, StoredContext(candidates=fps.schema.empty_table()), started, load_id)
             _add(written, publish_tables(con, {"fingerprints": fps, "story_members": deduped.members, "stories": deduped.stories}))
+        written["story_vectors"] = rebuild_story_vectors(con)  # every stage rebuilds stories or embeddings
         counts = {"reprocess": stage.value, "rows_written": written}
         publish_tables(con, {"loads": load_row(load_id, flow_run_id(), started, counts, "reprocess")})
         commit_message(con, load_id, f"reprocess from {stage.value}")

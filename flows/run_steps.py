@@ -25,7 +25,7 @@ from flows.fanout import enrich_batches
 from tasks.dedup.batch import changed_members, dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.entity_stage import entity_names_batch
-from tasks.enrich.event_stage import article_features, events_table, touched_vectors, window_of
+from tasks.enrich.event_stage import article_features, events_table, story_vectors_table, touched_vectors, window_of
 from tasks.enrich.events import event_links, gated_stories, link_groups, place_events
 from tasks.ingest import merge_sightings, rejects_table
 from tasks.records import Reject
@@ -86,7 +86,7 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
         story_rows = deduped.stories.to_pylist()
         member_rows = deduped.members.select(["article_id", "story_id", "method"]).to_pylist()
         new_ids = set(articles.column("article_id").to_pylist())
-        events = _events(con, story_rows, enrichment, load_id, new_ids)
+        events, story_vectors = _events(con, story_rows, enrichment, load_id, new_ids)
         names, stored_names = entity_names_batch(con, enrichment["entities"], load_id)
         reject_rows = rejects_table(rejects, load_id)
         batches = {
@@ -107,6 +107,8 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
                             else (None, None))
         if seen is not None and seen.num_rows:
             batches["sightings"] = seen
+        if story_vectors is not None:
+            batches["story_vectors"] = story_vectors
         new_rejects = set(reject_rows.column("reject_id").to_pylist())
         if documents.num_rows == 0 and not fetch_log and not extra and "sightings" not in batches and not new_rejects - stored_keys(con, "rejects", "reject_id", list(new_rejects)):
             counts = {"load_id": None, "inputs": inputs, **summarize(documents, story_rows, member_rows, new_ids, set(), rejects, {}),
@@ -121,6 +123,8 @@ def write_run(wh: Warehouse, load_id: str, started: datetime, source: str, docum
             written = publish_tables(con, batches, may_be_stored=frozenset({"rejects", "fetch_log"}), stored_keys={
                 "story_members": deduped.members.filter(stored_members).select(["article_id"]),
                 "stories": deduped.stories.filter(stored_stories).select(["story_id"]),
+                # a stored story this run touched may have lost its vector (a new canonical article without one)
+                "story_vectors": deduped.stories.filter(stored_stories).select(["story_id"]),
                 "entity_names": stored_names,
                 **({"sightings": seen_again} if seen_again is not None else {}),
             })
@@ -157,8 +161,10 @@ def stored_enrichment(wh: Warehouse, articles: pa.Table) -> tuple[dict[str, str]
         return copies, load_enrichment(con, sorted(set(copies.values())), ENRICH_TABLES)
 
 
-def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: set[str]) -> pa.Table:
-    """Place the touched stories into the events of stored ones of the same days that tell the same event."""
+def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: set[str]) -> tuple[pa.Table, pa.Table | None]:
+    """Place the touched stories into the events of stored ones of the same days that tell the same
+    event: (the `events` rows that change, the touched stories' `story_vectors` rows, None when
+    nothing has a vector: a run without enrichment leaves the table as it is)."""
     features = article_features(enrichment["embeddings"], enrichment["entities"])
     # a new article's enrichment is all in `enrichment`; only stored canonical articles are read
     missing = [s["canonical_article_id"] for s in stories if s["canonical_article_id"] not in new_ids]
@@ -169,6 +175,7 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
             features.update(article_features(vectors, entities))
     touched = touched_vectors(stories, features)
     window = window_of(touched)
+    vectors = story_vectors_table(stories, features, load_id) if features else None
     neighbours, canonical = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else ([], {})
     gated = gated_stories(touched, neighbours)
     names = canonical_names(con, [canonical[s] for s in gated])
@@ -177,7 +184,7 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
     stored = stored_events(con, sorted({s for a, b, _ in links for s in (a, b)}))
     groups = link_groups(links, {story: event for story, (event, _) in stored.items()})
     merging = {event for group in groups if len(group.events) > 1 for event in group.events}
-    return events_table(place_events(groups, links, stored, event_members(con, merging)), load_id)
+    return events_table(place_events(groups, links, stored, event_members(con, merging)), load_id), vectors
 
 
 def enrich_rejects(articles: pa.Table, failed: dict[str, str]) -> list[Reject]:

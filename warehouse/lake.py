@@ -28,6 +28,7 @@ from warehouse.extensions import load_extensions
 from warehouse.keys import ARTICLE_KEY_SQL, EXACT_KINDS, exact_key_sql
 from warehouse.schemas import TABLES
 from warehouse.signatures import PACK_LIST_SQL
+from warehouse.story_vectors import ROWS_SQL as STORY_VECTOR_ROWS
 
 ALIAS = "lake"
 METADATA = f"__ducklake_metadata_{ALIAS}"
@@ -56,6 +57,7 @@ TABLE_OPTIONS = {
     ("parquet_row_group_size", "stories"): 2_048,
     ("parquet_row_group_size", "story_members"): 2_048,
     ("parquet_row_group_size", "embeddings"): 2_048,
+    ("parquet_row_group_size", "story_vectors"): 2_048,  # read by date range: the event window
     ("data_inlining_row_limit", "documents"): 20,
     ("data_inlining_row_limit", "articles"): 20,
 }
@@ -74,6 +76,9 @@ BACKFILL_ROWS = {
         f"FROM {ALIAS}.fingerprints WHERE \"{kind}\" IS NOT NULL" for kind in EXACT_KINDS
     ),
 }
+
+# Tables derived from others: a lake made before one gets its rows when a writer opens it
+DERIVED_ROWS = {"story_vectors": STORY_VECTOR_ROWS}
 
 # Columns whose stored type changed: a lake made before gets the column rewritten once, in the
 # transaction that opens it with this version (the expression reads the old column by its name)
@@ -347,6 +352,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("COMMIT")
     for (option, table), value in unset.items():  # writes from now on (runs, flushes, merges) use them
         con.execute(f"CALL {ALIAS}.set_option({_quote(option)}, {int(value)}, table_name => {_quote(table)})")
+    for table, rows_sql in DERIVED_ROWS.items():  # after the options: the rows go to files of the table's row groups
+        if not con.execute(f'SELECT count(*) FROM {ALIAS}."{table}"').fetchone()[0] and stored.get("stories"):
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f'INSERT INTO {ALIAS}."{table}" BY NAME {rows_sql}')
+            con.execute("COMMIT")
 
 
 def _backfill(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:

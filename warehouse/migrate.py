@@ -18,6 +18,7 @@ import pyarrow as pa
 from warehouse.lake import Warehouse
 from warehouse.publish import commit_message, publish_tables, split_story_rows
 from warehouse.schemas import DEDUP_STORIES, TABLES
+from warehouse.story_vectors import rebuild as rebuild_story_vectors
 from warehouse.signatures import PACK_LIST_SQL
 
 VERSIONED = {"stories", "story_members", "events"}
@@ -89,6 +90,7 @@ def migrate_delta(source: str | Path, target: Warehouse) -> dict[str, int]:
     written: dict[str, int] = {}
     with target.writing() as out:
         written = publish_tables(out, batches)
+        written["story_vectors"] = rebuild_story_vectors(out)  # newer than the Delta warehouses
         commit_message(out, "migrate", f"migrated from {root}")
     return written
 

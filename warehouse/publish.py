@@ -12,11 +12,12 @@ import pyarrow.compute as pc
 from warehouse.faults import checkpoint
 from warehouse.keys import EXACT_KINDS, article_keys, exact_keys
 from warehouse.rows import delete_keys, insert, upsert
-from warehouse.schemas import EVENTS, FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, TABLES
+from warehouse.schemas import EVENTS, FINGERPRINT_BANDS, LOADS, STORIES, STORY_MERGES, STORY_VECTORS, TABLES
 
 PUBLISH_ORDER = [
     "documents", "sightings", "fetch_log", "articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories",
-    "story_merges", "languages", "entities", "entity_names", "quotes", "keywords", "tone", "embeddings", "events", "rejects", "items", "source_polls", "loads",
+    "story_merges", "languages", "entities", "entity_names", "quotes", "keywords", "tone", "embeddings", "events", "story_vectors",
+    "rejects", "items", "source_polls", "loads",
 ]
 
 
@@ -52,10 +53,11 @@ def publish_tables(con: duckdb.DuckDBPyConnection, batches: dict[str, pa.Table],
             continue
         spec = TABLES[name]
         if name == "story_merges" and batch.num_rows:
-            # an absorbed story is no longer a live one, nor a member of an event (its members
+            # an absorbed story is no longer a live one, nor in an event or story_vectors (its members
             # now belong to the story it joined, which this run places in an event of its own)
             delete_keys(con, STORIES, batch)
             delete_keys(con, EVENTS, batch)
+            delete_keys(con, STORY_VECTORS, batch)
         if spec.current_state:
             written[name] = upsert(con, spec, batch, (stored_keys or {}).get(name))
         else:

@@ -47,15 +47,16 @@ def insert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, onl
 def upsert(con: duckdb.DuckDBPyConnection, spec: TableSpec, batch: pa.Table, stored: pa.Table | None = None) -> int:
     """Replace the rows whose key the batch holds by the batch's rows (the last one of each key).
 
-    `stored`: the keys among them that may be stored (default: all); none spares the DELETE.
+    `stored`: the keys that may be stored (default: the batch's); none spares the DELETE. A key of
+    `stored` the batch lacks loses its row (a story whose new canonical article has no vector).
     DELETE + INSERT rather than MERGE: a MERGE writes a Parquet file however few its rows, while
     these stay inlined in the catalog until upkeep flushes them.
     """
-    if batch.num_rows == 0:
-        return 0
     stored = batch if stored is None else stored
     if stored.num_rows:
         delete_keys(con, spec, stored)
+    if batch.num_rows == 0:
+        return 0
     return insert(con, spec, batch.take(_last_of_each_key(batch, spec.key)))
 
 

@@ -389,6 +389,23 @@ EVENTS = _spec(
     current_state=True,
 )
 
+STORY_VECTORS = _spec(
+    "story_vectors",
+    ("story_id",),
+    [
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("dated_at", TS),  # the story's published_at, else its first_seen_at
+        pa.field("canonical_article_id", pa.string(), nullable=False),
+        pa.field("vector", pa.list_(pa.float32())),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "The embedding of each live story's canonical article, by the story's date (published_at, else "
+    "first_seen_at): what a run reads of the stories within the event window, in files sorted by date. "
+    "Kept with stories and embeddings (the rows of their join), in the same transactions.",
+    current_state=True,
+    sorted_by=("dated_at",),
+)
+
 ITEMS = _spec(
     "items",
     ("source", "item_key"),
@@ -436,7 +453,8 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         DOCUMENTS, SIGHTINGS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
-        FETCH_LOG, LANGUAGES, ENTITIES, ENTITY_NAMES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, ITEMS, SOURCE_POLLS,
+        FETCH_LOG, LANGUAGES, ENTITIES, ENTITY_NAMES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, STORY_VECTORS, ITEMS,
+        SOURCE_POLLS,
     )
 }
 

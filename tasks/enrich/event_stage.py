@@ -8,7 +8,7 @@ from datetime import datetime
 import pyarrow as pa
 
 from tasks.enrich.events import WINDOW, EventRow, StoryVector
-from warehouse.schemas import EVENTS
+from warehouse.schemas import EVENTS, STORY_VECTORS
 
 EVENT_LABELS = ("PERSON", "ORG", "LOC")
 
@@ -36,6 +36,17 @@ def touched_vectors(stories: list[dict], features: dict[str, tuple[list[float], 
         if feature:
             out.append(StoryVector(story["story_id"], story.get("published_at") or story.get("first_seen_at"), feature[0], feature[1]))
     return out
+
+
+def story_vectors_table(stories: list[dict], features: dict[str, tuple[list[float], frozenset[str]]], load_id: str) -> pa.Table:
+    """`story_vectors` rows of the live stories among `stories` whose canonical article has an embedding."""
+    rows = []
+    for story in stories:
+        feature = None if story.get("merged_into") else features.get(story["canonical_article_id"])
+        if feature:
+            rows.append({"story_id": story["story_id"], "dated_at": story.get("published_at") or story.get("first_seen_at"),
+                         "canonical_article_id": story["canonical_article_id"], "vector": list(feature[0]), "load_id": load_id})
+    return pa.Table.from_pylist(rows, schema=STORY_VECTORS.schema)
 
 
 def window_of(stories: list[StoryVector]) -> tuple[datetime, datetime] | None:

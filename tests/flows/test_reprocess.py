@@ -47,6 +47,10 @@ def test_reprocess_normalize_gives_the_same_tables(built, tmp_path):
     con = connect(Warehouse(root))
     assert con.execute("SELECT count(*), max(article_count) FROM stories").fetchall() == [(1, 3)]
     assert con.execute("SELECT count(*) FROM entities").fetchall()[0][0] > 0
+    # the rebuilt story's vector is its new canonical article's
+    assert result["rows_written"]["story_vectors"] == 1
+    assert con.execute("SELECT count(*) FROM story_vectors v JOIN stories s USING (story_id, canonical_article_id) "
+                       "JOIN embeddings e ON e.article_id = v.canonical_article_id AND e.vector = v.vector").fetchone()[0] == 1
     # entity_names built run by run equals the one rebuilt from every entity row at once
     assert names_before and con.execute(names).fetchall() == names_before
 

@@ -15,7 +15,7 @@ from warehouse.maintenance import history, resolve_as_of
 from warehouse.publish import commit_message, load_row, publish_tables
 from warehouse.readonly import ReadOnlyError, check_read_only
 from warehouse.rows import KEY_CONSTANTS, in_list, key_filter
-from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, EVENTS, FINGERPRINTS, LINKS
+from warehouse.schemas import DEDUP_STORIES, DOCUMENTS, EMBEDDINGS, EVENTS, FINGERPRINTS, LINKS, STORIES
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -217,3 +217,17 @@ def test_a_story_looked_up_by_its_id_reads_one_row_group_not_the_table(tmp_path)
     (hit,) = [(start, end) for _, start, end, low, high in groups if low <= "s03333" <= high]
     data_reads = [r for r in reads if r["op"] == "READ" and int(r["pos"]) < groups[-1][2]]  # not the footer
     assert data_reads and all(hit[0] <= int(r["pos"]) < hit[1] for r in data_reads)
+
+
+def test_a_lake_made_before_story_vectors_gets_them_from_its_stories_and_embeddings(tmp_path):
+    wh = Warehouse(tmp_path)
+    stories = pa.Table.from_pylist([{"story_id": "s1", "canonical_article_id": "a1", "first_seen_at": NOW, "article_count": 1,
+                                     "load_id": "L1"}], schema=STORIES.schema)
+    vectors = pa.Table.from_pylist([{"article_id": "a1", "vector": [0.5, 1.0], "load_id": "L1"}], schema=EMBEDDINGS.schema)
+    run(wh, "L1", {"stories": stories, "embeddings": vectors})
+    with wh.writing() as con:  # as the lake looked before the table existed
+        con.execute("DROP TABLE story_vectors")
+    close_instances()
+    with wh.writing() as con:  # the next run's open adds it, filled from the join
+        assert con.execute("SELECT story_id, dated_at, canonical_article_id, vector FROM story_vectors").fetchall() == [
+            ("s1", NOW, "a1", [0.5, 1.0])]

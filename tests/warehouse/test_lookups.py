@@ -56,6 +56,7 @@ def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_t
 
     from warehouse.lookups import canonical_names, neighbour_story_vectors
     from warehouse.publish import load_row, publish_tables
+    from warehouse.story_vectors import rebuild as rebuild_story_vectors
 
     day = datetime(2026, 3, 1, tzinfo=timezone.utc)
     stories = [  # (story, canonical article, published, first seen)
@@ -76,6 +77,7 @@ def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_t
     wh = Warehouse(tmp_path)
     with wh.writing() as con:
         publish_tables(con, {**batches, "loads": load_row("L1", None, day, {})})
+        assert rebuild_story_vectors(con) == 4  # s1, s2, s3, s5: the stories whose canonical article has a vector
     with wh.reading() as con:
         found, canonical = neighbour_story_vectors(con, day, day.replace(day=4), {"s5"})
         names = canonical_names(con, ["a1", "a2", "a3"])

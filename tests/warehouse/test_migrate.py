@@ -19,6 +19,7 @@ from flows.cli import app
 from tests.conftest import FIXTURES
 from warehouse.canned import get_query
 from warehouse.lake import Warehouse
+from warehouse.story_vectors import ROWS_SQL as STORY_VECTOR_ROWS
 
 EXPECTED = json.loads((FIXTURES / "delta_expected.json").read_text())
 
@@ -46,6 +47,9 @@ def test_migrate_gives_the_rows_and_query_results_the_delta_warehouse_showed(tmp
             got = sorted(json.dumps(list(r), default=str) for r in rows)
             assert got == sorted(json.dumps([r[i] for i in keep]) for r in wanted), table
         assert con.execute("SELECT count(*) FROM story_merges").fetchone()[0] == EXPECTED["story_merges"]["count"]
+        # story_vectors, newer than the Delta warehouses, made from the migrated stories and embeddings
+        vectors = con.execute("SELECT count(*) FROM story_vectors").fetchone()[0]
+        assert vectors > 0 and vectors == con.execute(f"SELECT count(*) FROM ({STORY_VECTOR_ROWS})").fetchone()[0]
         for key, want in EXPECTED.items():
             if key.startswith("query:"):
                 _, rows = get_query(key.split(":", 1)[1]).run(con)
