@@ -106,7 +106,7 @@ def stand_in_missing_tables(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """Empty temporary views, on this connection only, for the tables `sql` names that the
     warehouse does not hold yet (one written before they existed: a writer adds them on its
     next run), so a query over them reads no rows instead of failing."""
-    from warehouse.lake import duckdb_type
+    from warehouse.sql import duckdb_type
     from warehouse.schemas import TABLES
 
     named = [spec for name, spec in TABLES.items() if re.search(rf"\b{name}\b", sql)]

@@ -12,7 +12,6 @@ leaves nothing. `connect()` attaches the lake for reading, optionally as of a sn
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -22,13 +21,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
+from warehouse.evolve import ensure_tables
 from warehouse.extensions import load_extensions
-from warehouse.keys import ARTICLE_KEY_SQL, EXACT_KINDS, exact_key_sql
-from warehouse.schemas import TABLES
-from warehouse.signatures import PACK_LIST_SQL
-from warehouse.story_vectors import ROWS_SQL as STORY_VECTOR_ROWS
+from warehouse.sql import quote_literal
 
 ALIAS = "lake"
 METADATA = f"__ducklake_metadata_{ALIAS}"
@@ -39,52 +35,6 @@ DATA_FOLDER = "data"
 INLINING_ROW_LIMIT = 1_000
 
 
-# Options of single tables (DuckLake scopes them per table):
-# - Parquet row groups of the tables a run reads by key: it probes them for a few keys given as
-#   constants, and the scan reads only the row groups whose min/max may hold one (the files are
-#   sorted by key); DuckDB writes at least 2,048 rows (a vector). A row group is read whole, every
-#   column the statement names: with DuckDB's default (122,880 rows) a look-up of one story read
-#   the whole `stories` file of a 2,000-run lake, and a 1M-article lake's 122,880 rows per key.
-# - Tables of large rows (raw pages, article bodies) are inlined only for small runs: inlining
-#   costs ~6 ms a 100 kB row at commit against ~0.5 ms in Parquet, so a run of 120 real pages
-#   spent 6 s committing them; the few rows of a scheduled run stay inlined (no file per run).
-TABLE_OPTIONS = {
-    ("parquet_row_group_size", "fingerprint_bands"): 2_048,
-    ("parquet_row_group_size", "fingerprints"): 2_048,
-    ("parquet_row_group_size", "documents"): 2_048,
-    ("parquet_row_group_size", "sightings"): 2_048,
-    ("parquet_row_group_size", "articles"): 2_048,
-    ("parquet_row_group_size", "stories"): 2_048,
-    ("parquet_row_group_size", "story_members"): 2_048,
-    ("parquet_row_group_size", "embeddings"): 2_048,
-    ("parquet_row_group_size", "story_vectors"): 2_048,  # read by date range: the event window
-    ("data_inlining_row_limit", "documents"): 20,
-    ("data_inlining_row_limit", "articles"): 20,
-}
-
-# Columns added to a lake made before them get their values for the stored rows, in the
-# transaction that adds them (once: the look-ups rely on them)
-BACKFILL = {
-    ("fingerprints", "article_key"): ARTICLE_KEY_SQL,
-    ("fingerprint_bands", "article_key"): ARTICLE_KEY_SQL,
-    ("fingerprint_bands", "kind"): "'band'",
-}
-# ... and rows some new columns bring along: the exact keys of every stored fingerprint
-BACKFILL_ROWS = {
-    ("fingerprint_bands", "kind"): " UNION ALL ".join(
-        f"SELECT {exact_key_sql(kind, kind)} AS band, article_id, load_id, article_key, '{kind}' AS kind "
-        f"FROM {ALIAS}.fingerprints WHERE \"{kind}\" IS NOT NULL" for kind in EXACT_KINDS
-    ),
-}
-
-# Tables derived from others: a lake made before one gets its rows when a writer opens it
-DERIVED_ROWS = {"story_vectors": STORY_VECTOR_ROWS}
-
-# Columns whose stored type changed: a lake made before gets the column rewritten once, in the
-# transaction that opens it with this version (the expression reads the old column by its name)
-RETYPE = {
-    ("fingerprints", "minhash"): PACK_LIST_SQL,  # list<int64> -> 512-byte BLOB (warehouse/signatures.py)
-}
 
 WRITER_THREADS = 1
 BIG_BATCH_ROWS = 2_000  # documents in a run past which its statements get every core
@@ -167,7 +117,7 @@ class Warehouse:
             target = f"ducklake:postgres:{self.catalog}"
         else:
             target = f"ducklake:sqlite:{self.catalog}"
-        options = [f"DATA_PATH {_quote(self.data_path)}"]
+        options = [f"DATA_PATH {quote_literal(self.data_path)}"]
         if self.is_local and self.catalog_kind == "sqlite":
             options.append("OVERRIDE_DATA_PATH TRUE")  # catalog and data move together with their folder
         if read_only:
@@ -177,8 +127,8 @@ class Warehouse:
         if as_of is not None and as_of.snapshot is not None:
             options.append(f"SNAPSHOT_VERSION {int(as_of.snapshot)}")
         elif as_of is not None and as_of.time is not None:
-            options.append(f"SNAPSHOT_TIME {_quote(as_of.time)}")
-        return f"ATTACH {_quote(target)} AS {ALIAS} ({', '.join(options)})"
+            options.append(f"SNAPSHOT_TIME {quote_literal(as_of.time)}")
+        return f"ATTACH {quote_literal(target)} AS {ALIAS} ({', '.join(options)})"
 
     # -- connections ------------------------------------------------------------------------
     def connect(self, read_only: bool = True, as_of: AsOf | None = None) -> duckdb.DuckDBPyConnection:
@@ -225,14 +175,14 @@ class Warehouse:
                 raise WarehouseError(f"cannot open the warehouse catalog {self.catalog}: {exc}") from None
             con.execute(f"USE {ALIAS}")
             if not read_only:
-                ensure_tables(con)
+                ensure_tables(con, ALIAS)
                 # a run's statements are small: one thread does them with ~25% less CPU and wall
                 # time (bench_steady); `Warehouse.big_work` lends all cores to a large batch
                 con.execute(f"SET threads = {WRITER_THREADS}")
             if read_only:
                 # only the lake's own files stay readable; `newsflow sql` also refuses writing
                 # statements (warehouse/readonly.py), as COPY … TO into the data folder would pass here
-                con.execute(f"SET allowed_directories = [{_quote(self.data_path)}]")
+                con.execute(f"SET allowed_directories = [{quote_literal(self.data_path)}]")
                 con.execute("SET enable_external_access = false")
                 con.execute("SET lock_configuration = true")
         except BaseException:
@@ -317,96 +267,3 @@ def use_wal(path: str) -> None:
 def connect(warehouse: Warehouse, as_of: AsOf | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection on the warehouse's tables (read-only by default)."""
     return warehouse.connect(read_only=read_only, as_of=as_of)
-
-
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and add missing columns, as warehouse/schemas.py declares them, and
-    give tables their own options (TABLE_OPTIONS: row-group size, inlining; not allowed in the transaction
-    that creates a table, and not a snapshot of its own)."""
-    stored: dict[str, dict[str, str]] = {}
-    for table, column, data_type in con.execute(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
-    ).fetchall():
-        stored.setdefault(table, {})[column] = data_type
-    table_options = {(name, scope.split(".")[-1]): value for name, value, scope in con.execute(
-        f"SELECT option_name, value, scope_entry FROM {ALIAS}.options() WHERE scope = 'TABLE'"
-    ).fetchall() if scope is not None}  # a dropped table's options stay listed, with no name
-    unset = {key: n for key, n in TABLE_OPTIONS.items() if table_options.get(key) != str(n)}
-    retyped = [(table, column) for (table, column) in RETYPE
-               if column in stored.get(table, {}) and stored[table][column] != duckdb_type(TABLES[table].schema.field(column).type)]
-    if retyped or not all(spec.name in stored and set(spec.schema.names) <= set(stored[spec.name]) for spec in TABLES.values()):
-        con.execute("BEGIN TRANSACTION")  # one snapshot for the whole schema change
-        for spec in TABLES.values():
-            if spec.name not in stored:
-                columns = ", ".join(f'"{f.name}" {duckdb_type(f.type)}' for f in spec.schema)
-                con.execute(f'CREATE TABLE IF NOT EXISTS {ALIAS}."{spec.name}" ({columns})')
-                if spec.sorted_by:
-                    con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" SET SORTED BY ({", ".join(quote_ident(c) for c in spec.sorted_by)})')
-                continue
-            for field in spec.schema:
-                if field.name not in stored[spec.name]:
-                    con.execute(f'ALTER TABLE {ALIAS}."{spec.name}" ADD COLUMN "{field.name}" {duckdb_type(field.type)}')
-                    _backfill(con, spec.name, field.name)
-        for table, column in retyped:
-            _retype(con, table, column, duckdb_type(TABLES[table].schema.field(column).type))
-        con.execute("COMMIT")
-    for (option, table), value in unset.items():  # writes from now on (runs, flushes, merges) use them
-        con.execute(f"CALL {ALIAS}.set_option({_quote(option)}, {int(value)}, table_name => {_quote(table)})")
-    for table, rows_sql in DERIVED_ROWS.items():  # after the options: the rows go to files of the table's row groups
-        if not con.execute(f'SELECT count(*) FROM {ALIAS}."{table}"').fetchone()[0] and stored.get("stories"):
-            con.execute("BEGIN TRANSACTION")
-            con.execute(f'INSERT INTO {ALIAS}."{table}" BY NAME {rows_sql}')
-            con.execute("COMMIT")
-
-
-def _backfill(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
-    """Give the stored rows their value of a column just added (BACKFILL), if it has one, and
-    add the rows the column brings along (BACKFILL_ROWS)."""
-    expression = BACKFILL.get((table, column))
-    if expression is None:
-        return
-    rows = con.execute(f'SELECT count(*) FROM {ALIAS}."{table}"').fetchone()[0]
-    if not rows:
-        return
-    if rows >= BIG_BATCH_ROWS:  # a large lake's first open by this version: say why it takes a while
-        print(f"warehouse: filling the new column {table}.{column} for {rows:,} stored rows (once)", file=sys.stderr, flush=True)
-    con.execute(f'UPDATE {ALIAS}."{table}" SET "{column}" = {expression}')
-    rows_sql = BACKFILL_ROWS.get((table, column))
-    if rows_sql is not None:
-        con.execute(f'INSERT INTO {ALIAS}."{table}" BY NAME {rows_sql}')
-
-
-def _retype(con: duckdb.DuckDBPyConnection, table: str, column: str, new_type: str) -> None:
-    """Rewrite a stored column to its new type (RETYPE): a new column filled from the old one,
-    the old one dropped, the new one given its name."""
-    rows = con.execute(f'SELECT count(*) FROM {ALIAS}."{table}"').fetchone()[0]
-    if rows >= BIG_BATCH_ROWS:
-        print(f"warehouse: rewriting {table}.{column} as {new_type} for {rows:,} stored rows (once)", file=sys.stderr, flush=True)
-    staged = f"{column}__{new_type.lower()}"
-    con.execute(f'ALTER TABLE {ALIAS}."{table}" ADD COLUMN "{staged}" {new_type}')
-    if rows:
-        con.execute(f'UPDATE {ALIAS}."{table}" SET "{staged}" = {RETYPE[(table, column)]}')
-    con.execute(f'ALTER TABLE {ALIAS}."{table}" DROP COLUMN "{column}"')
-    con.execute(f'ALTER TABLE {ALIAS}."{table}" RENAME COLUMN "{staged}" TO "{column}"')
-
-
-def duckdb_type(t: pa.DataType) -> str:
-    """DuckDB's name for an Arrow type of the schemas."""
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return duckdb_type(t.value_type) + "[]"
-    simple = {
-        pa.string(): "VARCHAR", pa.large_string(): "VARCHAR", pa.binary(): "BLOB", pa.large_binary(): "BLOB",
-        pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.int16(): "SMALLINT", pa.float64(): "DOUBLE",
-        pa.float32(): "FLOAT", pa.bool_(): "BOOLEAN", pa.uint32(): "UINTEGER", pa.uint64(): "UBIGINT",
-    }
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
-    return simple.get(t, "VARCHAR")
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

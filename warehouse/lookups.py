@@ -10,9 +10,9 @@ import pyarrow.compute as pc
 
 from tasks.dedup.batch import StoredContext
 from warehouse.keys import EXACT_KINDS, article_keys, exact_keys
-from warehouse.lake import quote_ident
 from warehouse.rows import KEY_CONSTANTS, LITERAL_KEYS, in_list
 from warehouse.schemas import FINGERPRINTS
+from warehouse.sql import quote_ident
 
 # what dedup reads of each member of a touched story (tasks/dedup/batch.py META_COLUMNS)
 MEMBER_FIELDS = ("article_id", "title", "published_at", "published_local", "published_offset_minutes", "published_raw",
@@ -58,7 +58,7 @@ def load_dedup_context(con: duckdb.DuckDBPyConnection, new_fps: pa.Table) -> Sto
     fingerprints, (3) the members of their stories, (4) those stories, (5) the members' fields.
     Keys go in as constants where a table is probed for a few of them: the scan then reads only
     the row groups whose min/max may hold one (the look-up tables are sorted by key in small
-    row groups, warehouse/lake.py TABLE_OPTIONS), where a join would read every row: at 1M
+    row groups, warehouse/evolve.py TABLE_OPTIONS), where a join would read every row: at 1M
     stored articles, 32M band rows. The band rows name articles by `article_key` (a number,
     warehouse/keys.py): the probe reads a row group's numbers, not its 32-character ids.
     """

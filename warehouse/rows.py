@@ -8,8 +8,9 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from warehouse.lake import ALIAS, quote_ident
+from warehouse.lake import ALIAS
 from warehouse.schemas import TableSpec
+from warehouse.sql import quote_ident, quote_literal
 
 # A statement may list the keys it probes as constants: DuckLake then skips the files whose
 # min/max (in the catalog) cannot hold one, and the Parquet scan the row groups (the tables are
@@ -91,10 +92,6 @@ def in_list(column: str, values: list) -> str:
         return "false"
     listed = ", ".join(str(int(v)) if isinstance(v, int) else quote_literal(v) for v in sorted(set(values)))
     return f"{quote_ident(column)} IN ({listed})"
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _last_of_each_key(batch: pa.Table, key: tuple[str, ...]) -> list[int]:

@@ -12,7 +12,7 @@ import sys
 import pyarrow as pa
 
 from warehouse.schemas import TABLES, TableSpec
-from warehouse.lake import duckdb_type
+from warehouse.sql import duckdb_type
 
 HEADER = """# Warehouse schema
 
