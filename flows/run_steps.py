@@ -174,9 +174,8 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
             entities = load_enrichment(con, vectors.column("article_id").to_pylist(), ("entities",))["entities"]
             features.update(article_features(vectors, entities))
     touched = touched_vectors(stories, features)
-    window = window_of(touched)
     vectors = story_vectors_table(stories, features, load_id) if features else None
-    neighbours, canonical = neighbour_story_vectors(con, *window, {s.story_id for s in touched}) if window else ([], {})
+    neighbours, canonical = neighbour_story_vectors(con, window_of(touched), {s.story_id for s in touched})
     gated = gated_stories(touched, neighbours)
     names = canonical_names(con, [canonical[s] for s in gated])
     neighbours = [replace(n, entities=names.get(canonical[n.story_id], frozenset())) if n.story_id in gated else n for n in neighbours]

@@ -214,8 +214,8 @@ def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[st
     return copies
 
 
-def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclude: set[str]):
-    """(StoryVectors of the stored live stories dated within [since, until], story_id -> its
+def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, ranges: list[tuple], exclude: set[str]):
+    """(StoryVectors of the stored live stories dated within one of `ranges` (since, until), story_id -> its
     canonical article): each with its canonical article's vector, without names (`canonical_names`
     reads those of the few stories whose links turn on them, `tasks.enrich.events.gated_stories`).
 
@@ -225,9 +225,12 @@ def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, since, until, exclud
     embedding's id: 50-60 ms a run at 2,000 runs, and a scan of both tables at 1M articles)."""
     from tasks.enrich.events import StoryVector
 
+    if not ranges:
+        return [], {}
+    within = " OR ".join(["dated_at BETWEEN ? AND ?"] * len(ranges))
     rows = con.execute(
-        "SELECT story_id, dated_at, canonical_article_id, vector FROM story_vectors WHERE dated_at BETWEEN ? AND ? ORDER BY story_id",
-        [since, until],
+        f"SELECT story_id, dated_at, canonical_article_id, vector FROM story_vectors WHERE {within} ORDER BY story_id",
+        [day for since_until in ranges for day in since_until],
     ).to_arrow_table()
     if exclude:
         rows = rows.filter(pc.invert(pc.is_in(rows.column("story_id"), pa.array(sorted(exclude), pa.string()))))

@@ -49,9 +49,17 @@ def story_vectors_table(stories: list[dict], features: dict[str, tuple[list[floa
     return pa.Table.from_pylist(rows, schema=STORY_VECTORS.schema)
 
 
-def window_of(stories: list[StoryVector]) -> tuple[datetime, datetime] | None:
-    dates = [s.published_at for s in stories if s.published_at]
-    return (min(dates) - WINDOW, max(dates) + WINDOW) if dates else None
+def window_of(stories: list[StoryVector]) -> list[tuple[datetime, datetime]]:
+    """The date ranges a stored story must fall in to be linked with one of `stories`: each
+    story's date ± WINDOW, overlapping ranges joined (a run of stories months apart reads the
+    days around each, not the months between)."""
+    ranges: list[tuple[datetime, datetime]] = []
+    for day in sorted(s.published_at for s in stories if s.published_at):
+        if ranges and day - WINDOW <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], day + WINDOW)
+        else:
+            ranges.append((day - WINDOW, day + WINDOW))
+    return ranges
 
 
 def events_table(rows: list[EventRow], load_id: str) -> pa.Table:

@@ -79,11 +79,13 @@ def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_t
         publish_tables(con, {**batches, "loads": load_row("L1", None, day, {})})
         assert rebuild_story_vectors(con) == 4  # s1, s2, s3, s5: the stories whose canonical article has a vector
     with wh.reading() as con:
-        found, canonical = neighbour_story_vectors(con, day, day.replace(day=4), {"s5"})
+        found, canonical = neighbour_story_vectors(con, [(day, day.replace(day=4))], {"s5"})
+        later, _ = neighbour_story_vectors(con, [(day.replace(day=2), day.replace(day=3)), (day.replace(day=19), day.replace(day=21))], set())
         names = canonical_names(con, ["a1", "a2", "a3"])
     assert [(v.story_id, v.published_at, list(v.vector)) for v in found] == [
         ("s1", day, [0.0, 1.0]),
         ("s2", day.replace(day=2), [1.0, 1.0]),  # no publication date: dated by first sight
     ]
     assert canonical == {"s1": "a1", "s2": "a2"}
+    assert [v.story_id for v in later] == ["s2", "s3"]  # two ranges: the stories of each, none between
     assert names == {"a1": frozenset({"putin"}), "a2": frozenset({"syria"})}  # not the DATE; a3 names nothing

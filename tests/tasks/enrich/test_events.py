@@ -160,3 +160,13 @@ def test_only_the_gated_stories_names_decide_links():
     assert 0 < len(gated) < len(others) / 4
     far = replace(touched[0], published_at=T0 + timedelta(days=30))  # out of every story's window: nothing to gate
     assert gated_stories([far], others) == set()
+
+
+def test_the_window_is_the_days_around_each_touched_story():
+    from tasks.enrich.event_stage import window_of
+
+    at = [T0, T0 + timedelta(days=2), T0 + timedelta(days=60)]
+    stories = [StoryVector(f"s{i}", day, [1.0, 0.0]) for i, day in enumerate(at)] + [StoryVector("undated", None, [0.0, 1.0])]
+    day = timedelta(days=1)
+    assert window_of(stories) == [(T0 - 3 * day, T0 + 5 * day), (T0 + 57 * day, T0 + 63 * day)]  # not the 60 days between
+    assert window_of([]) == []
