@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
@@ -26,13 +26,13 @@ from tasks.dedup.batch import changed_members, dedup_articles
 from tasks.enrich.batch import TABLES as ENRICH_TABLES
 from tasks.enrich.entity_stage import entity_names_batch
 from tasks.enrich.event_stage import article_features, events_table, story_vectors_table, touched_vectors, window_of
-from tasks.enrich.events import event_links, gated_stories, link_groups, place_events
+from tasks.enrich.events import event_links, link_groups, place_events
 from tasks.ingest import merge_sightings, rejects_table
 from tasks.records import Reject
 from tasks.sources.collect import fetch_log_table
 from warehouse.faults import checkpoint
 from warehouse.lake import Warehouse, snapshot_id
-from warehouse.lookups import (canonical_names, event_members, load_dedup_context, load_enrichment, neighbour_story_vectors, stored_copies,
+from warehouse.lookups import (event_members, load_dedup_context, load_enrichment, neighbour_story_vectors, stored_copies,
                                stored_events, stored_keys, stored_sightings)
 from warehouse.publish import commit_message, load_row, publish_tables
 
@@ -175,11 +175,7 @@ def _events(con, stories: list[dict], enrichment: dict, load_id: str, new_ids: s
             features.update(article_features(vectors, entities))
     touched = touched_vectors(stories, features)
     vectors = story_vectors_table(stories, features, load_id) if features else None
-    neighbours, canonical = neighbour_story_vectors(con, window_of(touched), {s.story_id for s in touched})
-    gated = gated_stories(touched, neighbours)
-    names = canonical_names(con, [canonical[s] for s in gated])
-    neighbours = [replace(n, entities=names.get(canonical[n.story_id], frozenset())) if n.story_id in gated else n for n in neighbours]
-    links = event_links(touched, neighbours)
+    links = event_links(touched, neighbour_story_vectors(con, window_of(touched), {s.story_id for s in touched}))
     stored = stored_events(con, sorted({s for a, b, _ in links for s in (a, b)}))
     groups = link_groups(links, {story: event for story, (event, _) in stored.items()})
     merging = {event for group in groups if len(group.events) > 1 for event in group.events}

@@ -215,45 +215,27 @@ def stored_copies(con: duckdb.DuckDBPyConnection, articles: pa.Table) -> dict[st
 
 
 def neighbour_story_vectors(con: duckdb.DuckDBPyConnection, ranges: list[tuple], exclude: set[str]):
-    """(StoryVectors of the stored live stories dated within one of `ranges` (since, until), story_id -> its
-    canonical article): each with its canonical article's vector, without names (`canonical_names`
-    reads those of the few stories whose links turn on them, `tasks.enrich.events.gated_stories`).
+    """StoryVectors (canonical article's vector and names) of the stored live stories dated within
+    one of `ranges` (since, until), but those in `exclude`.
 
     One read of `story_vectors`, whose files are sorted by date: the row groups outside the
-    window are skipped, so the read grows with the window's stories, not with the history (the
-    join of `stories` and `embeddings` it replaces read every stored story's date and every
-    embedding's id: 50-60 ms a run at 2,000 runs, and a scan of both tables at 1M articles)."""
+    ranges are skipped, so the read grows with the window's stories, not with the history (the
+    joins of `stories`, `embeddings` and `entities` it replaces read every stored story's date and
+    every embedding's and entity's article id: ~80 ms a run at 2,000 runs, scans of three tables at 1M)."""
     from tasks.enrich.events import StoryVector
 
     if not ranges:
-        return [], {}
+        return []
     within = " OR ".join(["dated_at BETWEEN ? AND ?"] * len(ranges))
     rows = con.execute(
-        f"SELECT story_id, dated_at, canonical_article_id, vector FROM story_vectors WHERE {within} ORDER BY story_id",
+        f"SELECT story_id, dated_at, vector, names FROM story_vectors WHERE {within} ORDER BY story_id",
         [day for since_until in ranges for day in since_until],
     ).to_arrow_table()
     if exclude:
         rows = rows.filter(pc.invert(pc.is_in(rows.column("story_id"), pa.array(sorted(exclude), pa.string()))))
-    stories = rows.column("story_id").to_pylist()
-    dates = rows.column("dated_at").to_pylist()
-    canonical = rows.column("canonical_article_id").to_pylist()
-    vectors = _vector_rows(rows.column("vector"))
-    return ([StoryVector(story, at, vector) for story, at, vector in zip(stories, dates, vectors)],
-            dict(zip(stories, canonical)))
-
-
-def canonical_names(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, frozenset[str]]:
-    """article_id -> its normalized PERSON/ORG/LOC names (the names events compare), for those that have any."""
-    from tasks.enrich.event_stage import EVENT_LABELS
-
-    if not article_ids:
-        return {}
-    entities = _rows_by_key(con, "entities", "article_id", sorted(set(article_ids)), "article_id, label, normalized")
-    names: dict[str, set[str]] = {}
-    for article_id, label, name in zip(*(entities.column(c).to_pylist() for c in ("article_id", "label", "normalized"))):
-        if label in EVENT_LABELS and name is not None:
-            names.setdefault(article_id, set()).add(name)
-    return {article: frozenset(found) for article, found in names.items()}
+    return [StoryVector(story, at, vector, frozenset(names or ())) for story, at, vector, names in
+            zip(rows.column("story_id").to_pylist(), rows.column("dated_at").to_pylist(), _vector_rows(rows.column("vector")),
+                rows.column("names").to_pylist())]
 
 
 def _vector_rows(vectors: pa.ChunkedArray) -> list:

@@ -397,11 +397,13 @@ STORY_VECTORS = _spec(
         pa.field("dated_at", TS),  # the story's published_at, else its first_seen_at
         pa.field("canonical_article_id", pa.string(), nullable=False),
         pa.field("vector", pa.list_(pa.float32())),
+        pa.field("names", pa.list_(pa.string())),  # the article's normalized PERSON/ORG/LOC names, sorted
         pa.field("load_id", pa.string(), nullable=False),
     ],
-    "The embedding of each live story's canonical article, by the story's date (published_at, else "
-    "first_seen_at): what a run reads of the stories within the event window, in files sorted by date. "
-    "Kept with stories and embeddings (the rows of their join), in the same transactions.",
+    "The embedding and the person, organization and place names of each live story's canonical article, "
+    "by the story's date (published_at, else first_seen_at): what a run reads of the stories within the "
+    "event window, in files sorted by date. Kept with stories, embeddings and entities (the rows of their "
+    "join), in the same transactions.",
     current_state=True,
     sorted_by=("dated_at",),
 )

@@ -39,13 +39,15 @@ def touched_vectors(stories: list[dict], features: dict[str, tuple[list[float], 
 
 
 def story_vectors_table(stories: list[dict], features: dict[str, tuple[list[float], frozenset[str]]], load_id: str) -> pa.Table:
-    """`story_vectors` rows of the live stories among `stories` whose canonical article has an embedding."""
+    """`story_vectors` rows of the live stories among `stories` whose canonical article has an embedding
+    (its vector and names from `features`, as `article_features` makes them)."""
     rows = []
     for story in stories:
         feature = None if story.get("merged_into") else features.get(story["canonical_article_id"])
         if feature:
             rows.append({"story_id": story["story_id"], "dated_at": story.get("published_at") or story.get("first_seen_at"),
-                         "canonical_article_id": story["canonical_article_id"], "vector": list(feature[0]), "load_id": load_id})
+                         "canonical_article_id": story["canonical_article_id"], "vector": list(feature[0]),
+                         "names": sorted(feature[1]), "load_id": load_id})
     return pa.Table.from_pylist(rows, schema=STORY_VECTORS.schema)
 
 

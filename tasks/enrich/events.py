@@ -135,7 +135,10 @@ def event_links(touched: Sequence[StoryVector], others: Sequence[StoryVector], t
     stories once), as `group_events` links them; `others`: the window's stored stories."""
     if not touched:
         return []
-    everyone, sims = _similarities(touched, others)
+    touched_ids = {t.story_id for t in touched}
+    everyone = list(touched) + [o for o in others if o.story_id not in touched_ids]
+    matrix = _unit_rows(everyone)
+    sims = matrix[: len(touched)] @ matrix.T
     links = []
     for i, a in enumerate(touched):
         for j in np.nonzero(sims[i] >= threshold)[0]:
@@ -146,32 +149,6 @@ def event_links(touched: Sequence[StoryVector], others: Sequence[StoryVector], t
             if _linked(a, everyone[j], score, strong, window, require_shared_entity):
                 links.append((a.story_id, everyone[j].story_id, score))
     return links
-
-
-def gated_stories(touched: Sequence[StoryVector], others: Sequence[StoryVector], threshold: float = THRESHOLD,
-                  strong: float = STRONG, window: timedelta = WINDOW) -> set[str]:
-    """The stories of `others` whose link with a touched story turns on a shared name: a score in
-    [threshold, strong) within the window. Only their names matter to `event_links`; every other
-    story is linked (score >= strong) or not by its vector and date alone, so a run reads the
-    names of these few and not of the window's thousands of stories."""
-    if not touched or not others:
-        return set()
-    everyone, sims = _similarities(touched, others)
-    gated = set()
-    for i, a in enumerate(touched):
-        for j in np.nonzero((sims[i] >= threshold) & (sims[i] < strong))[0]:
-            j = int(j)
-            if j >= len(touched) and not _apart(a, everyone[j], window):
-                gated.add(everyone[j].story_id)
-    return gated
-
-
-def _similarities(touched: Sequence[StoryVector], others: Sequence[StoryVector]) -> tuple[list[StoryVector], np.ndarray]:
-    """(touched + the others that are not touched, cosine of each touched story with each of them)."""
-    touched_ids = {t.story_id for t in touched}
-    everyone = list(touched) + [o for o in others if o.story_id not in touched_ids]
-    matrix = _unit_rows(everyone)
-    return everyone, matrix[: len(touched)] @ matrix.T
 
 
 def link_groups(links: Iterable[tuple[str, str, float]], stored_event: dict[str, str]) -> list[LinkGroup]:

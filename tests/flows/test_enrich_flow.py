@@ -107,7 +107,7 @@ def test_a_later_run_places_its_story_into_the_stored_event(tmp_path, prefect_ha
 
 def test_story_vectors_stay_the_join_of_stories_and_embeddings(tmp_path, prefect_harness):
     """After every run (a new story, a copy that touches the stored one, another telling), the
-    `story_vectors` a run keeps are the rows of the join they stand for."""
+    `story_vectors` a run keeps (vectors and names) are the rows of the join they stand for."""
     from warehouse.story_vectors import ROWS_SQL
 
     (first, day, text, _), (second, day2, text2, _) = SAME_EVENT["quake-tr"]
@@ -121,10 +121,10 @@ def test_story_vectors_stay_the_join_of_stories_and_embeddings(tmp_path, prefect
                                                         "published_at": f"2023-02-0{6 + when}T08:00:00Z"}))
         news_pipeline([str(inbox)], str(root))
         con = connect(Warehouse(root))
-        kept = con.execute("SELECT story_id, dated_at, canonical_article_id, vector FROM story_vectors ORDER BY 1").fetchall()
-        joined = con.execute(f"SELECT story_id, dated_at, canonical_article_id, vector FROM ({ROWS_SQL}) ORDER BY 1").fetchall()
+        kept = con.execute("SELECT story_id, dated_at, canonical_article_id, vector, names FROM story_vectors ORDER BY 1").fetchall()
+        joined = con.execute(f"SELECT story_id, dated_at, canonical_article_id, vector, names FROM ({ROWS_SQL}) ORDER BY 1").fetchall()
         stories = con.execute("SELECT count(*) FROM stories").fetchone()[0]
         members = con.execute("SELECT count(*) FROM story_members").fetchone()[0]
         con.close()
-        assert kept == joined and len(kept) == stories, f"run {n}"
+        assert kept == joined and len(kept) == stories and all(names for *_, names in kept), f"run {n}"
     assert (stories, members) == (2, 3)  # the copy joined the first story: a stored story was touched and rewritten

@@ -51,10 +51,10 @@ def test_rows_stored_without_it_get_it_from_their_document(tmp_path):
     assert [m["fetched_at"] for m in context.articles.values()] == [FETCHED]
 
 
-def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_then_names_on_demand(tmp_path):
+def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_and_names(tmp_path):
     import pyarrow as pa
 
-    from warehouse.lookups import canonical_names, neighbour_story_vectors
+    from warehouse.lookups import neighbour_story_vectors
     from warehouse.publish import load_row, publish_tables
     from warehouse.story_vectors import rebuild as rebuild_story_vectors
 
@@ -79,13 +79,10 @@ def test_event_neighbours_are_the_window_s_stories_with_their_canonical_vector_t
         publish_tables(con, {**batches, "loads": load_row("L1", None, day, {})})
         assert rebuild_story_vectors(con) == 4  # s1, s2, s3, s5: the stories whose canonical article has a vector
     with wh.reading() as con:
-        found, canonical = neighbour_story_vectors(con, [(day, day.replace(day=4))], {"s5"})
-        later, _ = neighbour_story_vectors(con, [(day.replace(day=2), day.replace(day=3)), (day.replace(day=19), day.replace(day=21))], set())
-        names = canonical_names(con, ["a1", "a2", "a3"])
-    assert [(v.story_id, v.published_at, list(v.vector)) for v in found] == [
-        ("s1", day, [0.0, 1.0]),
-        ("s2", day.replace(day=2), [1.0, 1.0]),  # no publication date: dated by first sight
+        found = neighbour_story_vectors(con, [(day, day.replace(day=4))], {"s5"})
+        later = neighbour_story_vectors(con, [(day.replace(day=2), day.replace(day=3)), (day.replace(day=19), day.replace(day=21))], set())
+    assert [(v.story_id, v.published_at, list(v.vector), v.entities) for v in found] == [
+        ("s1", day, [0.0, 1.0], frozenset({"putin"})),  # not the DATE
+        ("s2", day.replace(day=2), [1.0, 1.0], frozenset({"syria"})),  # no publication date: dated by first sight
     ]
-    assert canonical == {"s1": "a1", "s2": "a2"}
-    assert [v.story_id for v in later] == ["s2", "s3"]  # two ranges: the stories of each, none between
-    assert names == {"a1": frozenset({"putin"}), "a2": frozenset({"syria"})}  # not the DATE; a3 names nothing
+    assert [(v.story_id, v.entities) for v in later] == [("s2", frozenset({"syria"})), ("s3", frozenset())]  # two ranges, none between

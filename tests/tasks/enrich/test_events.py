@@ -1,9 +1,8 @@
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from .event_samples import OTHER_EVENT, SAME_EVENT, UNRELATED
 from tasks.enrich.embeddings import embed_texts
-from tasks.enrich.events import StoryVector, event_id_for, event_links, gated_stories, group_events, link_groups, place_events
+from tasks.enrich.events import StoryVector, event_id_for, event_links, group_events, link_groups, place_events
 
 T0 = datetime(2023, 2, 6, 8, tzinfo=timezone.utc)
 SYRIA_A = (
@@ -72,12 +71,8 @@ def _at(degrees: float) -> list[float]:
 
 
 def _place(state: dict[str, tuple[str, float]], touched: list[StoryVector], others: list[StoryVector]) -> list:
-    """One run's placement against `state` (story_id -> (event_id, score)), as the flow does it
-    (the stored stories' names known only for the gated ones); state updated."""
-    names = {o.story_id: o.entities for o in others}
-    bare = [replace(o, entities=frozenset()) for o in others]
-    gated = gated_stories(touched, bare)
-    links = event_links(touched, [replace(o, entities=names[o.story_id]) if o.story_id in gated else o for o in bare])
+    """One run's placement against `state` (story_id -> (event_id, score)), as the flow does it; state updated."""
+    links = event_links(touched, others)
     linked = {s for a, b, _ in links for s in (a, b)}
     stored = {s: state[s] for s in linked if s in state}
     groups = link_groups(links, {s: e for s, (e, _) in stored.items()})
@@ -139,27 +134,6 @@ def test_runs_of_placements_end_where_one_grouping_of_everything_does():
     assert sorted(map(sorted, placed.values())) == _events(full)
     scores = {r.story_id: r.score for r in full}
     assert all(abs(state[s][1] - scores[s]) < 1e-5 for s in scores)
-
-
-def test_only_the_gated_stories_names_decide_links():
-    """Between the threshold and `strong` a link needs a shared name; elsewhere the score and the
-    date decide. The links made with only the gated stories' names are those made with all names,
-    and the gated stories are few of the window's."""
-    import numpy as np
-
-    rng = np.random.default_rng(8)
-    centres = rng.normal(size=(20, 384))
-    window = [StoryVector(f"s{i:03d}", T0 + timedelta(hours=int(rng.integers(0, 200))),
-                          (centres[i % 20] + rng.normal(scale=0.9, size=384)).tolist(), frozenset({f"E{int(rng.integers(0, 6))}"}))
-              for i in range(400)]
-    touched, others = window[:5], window[5:]
-    gated = gated_stories(touched, others)
-    named_only_if_gated = [o if o.story_id in gated else replace(o, entities=frozenset()) for o in others]
-    assert event_links(touched, named_only_if_gated) == event_links(touched, others)
-    assert event_links(touched, others)  # the sample does link
-    assert 0 < len(gated) < len(others) / 4
-    far = replace(touched[0], published_at=T0 + timedelta(days=30))  # out of every story's window: nothing to gate
-    assert gated_stories([far], others) == set()
 
 
 def test_the_window_is_the_days_around_each_touched_story():
