@@ -18,8 +18,8 @@ import pyarrow as pa
 from warehouse.lake import Warehouse
 from warehouse.publish import commit_message, publish_tables, split_story_rows
 from warehouse.schemas import DEDUP_STORIES, TABLES
-from warehouse.story_vectors import rebuild as rebuild_story_vectors
 from warehouse.signatures import PACK_LIST_SQL
+from warehouse.story_vectors import rebuild as rebuild_story_vectors
 
 VERSIONED = {"stories", "story_members", "events"}
 # columns stored in another form now, as SQL over the old rows

@@ -54,14 +54,9 @@ def _unit_rows(items: Sequence[StoryVector]) -> np.ndarray:
 
 def _linked(a: StoryVector, b: StoryVector, score: float, strong: float, window: timedelta, require_shared_entity: bool) -> bool:
     """Whether two stories as similar as `score` (already >= the threshold) are linked."""
-    if _apart(a, b, window):
+    if a.published_at and b.published_at and abs(a.published_at - b.published_at) > window:
         return False
     return not (require_shared_entity and score < strong and not (a.entities & b.entities))
-
-
-def _apart(a: StoryVector, b: StoryVector, window: timedelta) -> bool:
-    """Published further apart than `window` (a story with no date is near every other)."""
-    return bool(a.published_at and b.published_at and abs(a.published_at - b.published_at) > window)
 
 
 def _find(parent: list[int], i: int) -> int:
