@@ -5,7 +5,8 @@ when a threshold is passed (read every CHECK_EVERY commits): the rows a run writ
 inlined in the catalog until FLUSH_SNAPSHOTS commits have piled up (every statement reads a
 table's inlined rows through SQLite, so fewer is faster; more flushes make more files), then
 go to Parquet in bulk (sorted by each table's sort key); right after a flush, a table with more
-than MERGE_FILES live files has them rewritten without their deleted rows and merged, and files
+than MERGE_FILES live files under SETTLED_FILE_BYTES has those rewritten without their deleted
+rows and merged (bigger files stay as they are), and files
 mostly made of deleted rows (stories are updated in place) are rewritten; snapshots older than
 the retention are expired and the files only they used deleted. `newsflow compact` / `vacuum`
 run the same steps at once.
@@ -23,7 +24,8 @@ from warehouse.faults import checkpoint
 from warehouse.lake import ALIAS, METADATA, AsOf, Warehouse
 
 FLUSH_SNAPSHOTS = 100  # commits whose inlined rows may wait in the catalog before a flush
-MERGE_FILES = 1  # live data files a table may have (besides its inlined rows) before they are rewritten and merged
+MERGE_FILES = 1  # live small data files a table may have (besides its inlined rows) before they are rewritten and merged
+SETTLED_FILE_BYTES = 64 * 2**20  # a file this big is settled: merges leave it be (see `upkeep`)
 REWRITE_DELETED = 0.25  # a data file with this share of rows deleted is rewritten
 DEFAULT_RETENTION = timedelta(days=7)  # snapshots kept for time travel (`sql --as-of`)
 CHECK_EVERY = 10  # after a run, thresholds are read when its snapshot id is a multiple of this
@@ -33,6 +35,7 @@ CHECK_EVERY = 10  # after a run, thresholds are read when its snapshot id is a m
 class UpkeepPolicy:
     flush_snapshots: int = FLUSH_SNAPSHOTS
     merge_files: int = MERGE_FILES
+    settled_bytes: int = SETTLED_FILE_BYTES
     rewrite_deleted: float = REWRITE_DELETED
     retention: timedelta = DEFAULT_RETENTION
     check_every: int = CHECK_EVERY
@@ -45,6 +48,12 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
     `con` is a writer connection outside any open transaction, with the writer lock held.
     `committed`: the snapshot a run just made; the thresholds (one catalog query) are read only
     when it is a multiple of `policy.check_every`, so most runs skip that query.
+
+    Merges take the files smaller than `policy.settled_bytes` only: a table's new rows gather in
+    one growing file, which settles once it passes that size, so a merge rewrites at most that
+    much of a table however large the lake (merging everything into one file rewrote the whole
+    table every `flush_snapshots` commits, under the writer lock). A look-up then opens a file per
+    64 MB of a table.
 
     Files are rewritten and merged only right after a flush, when no table has inlined rows:
     DuckLake 1.5.5 fails to rewrite a table whose inlined rows hold a DOUBLE column. A table
@@ -59,11 +68,13 @@ def upkeep(con: duckdb.DuckDBPyConnection, policy: UpkeepPolicy = UpkeepPolicy()
     latest, last_flush, oldest = _marks(con)
     if force or latest - last_flush >= policy.flush_snapshots:
         done["tables_flushed"] = len(con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall())
-        crowded = sorted(t for t, n in live_file_counts(con).items() if n > (1 if force else policy.merge_files))
+        small = live_file_counts(con, smaller_than=policy.settled_bytes)
+        crowded = sorted(t for t, n in small.items() if n > (1 if force else policy.merge_files))
         rewritten = merged = 0
         for table in crowded:
             rewritten += len(con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', ?, delete_threshold => 0)", [table]).fetchall())
-            merged += len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?)", [table]).fetchall())
+            merged += len(con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?, max_file_size => {int(policy.settled_bytes)})",
+                                      [table]).fetchall())
         rewritten += len(
             con.execute(f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => {policy.rewrite_deleted})").fetchall()
         )
@@ -119,12 +130,13 @@ def vacuum(warehouse: Warehouse, retention: timedelta = DEFAULT_RETENTION, dry_r
             con.close()
 
 
-def live_file_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Data files the current snapshot reads, per table."""
+def live_file_counts(con: duckdb.DuckDBPyConnection, smaller_than: int | None = None) -> dict[str, int]:
+    """Data files the current snapshot reads, per table (only those smaller than `smaller_than` bytes)."""
+    size = f"AND f.file_size_bytes < {int(smaller_than)}" if smaller_than is not None else ""
     rows = con.execute(
         f"""
         SELECT t.table_name, count(f.data_file_id) FROM {METADATA}.ducklake_table t
-        LEFT JOIN {METADATA}.ducklake_data_file f ON f.table_id = t.table_id AND f.end_snapshot IS NULL
+        LEFT JOIN {METADATA}.ducklake_data_file f ON f.table_id = t.table_id AND f.end_snapshot IS NULL {size}
         WHERE t.end_snapshot IS NULL GROUP BY t.table_name
         """
     ).fetchall()

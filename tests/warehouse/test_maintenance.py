@@ -65,6 +65,28 @@ def test_upkeep_flushes_and_merges_when_thresholds_pass(tmp_path):
     assert len(rows(wh, "SELECT url FROM links")) == 10 and len(rows(wh, "SELECT story_id FROM stories")) == 10
 
 
+def test_merges_leave_settled_files_be_and_gather_the_new_rows_in_one(tmp_path):
+    """A file past `settled_bytes` is not rewritten by later merges (a merge would otherwise
+    rewrite the whole table every flush); the small files flushed after it merge into one."""
+    wh = Warehouse(tmp_path)
+    run(wh, "L0", {"links": links("L0", [f"https://a.example/big/{i}" for i in range(800)])})
+    con = wh.connect(read_only=False)
+    upkeep(con, UpkeepPolicy(flush_snapshots=0), force=True)
+    ((big, big_size),) = con.execute("SELECT data_file, data_file_size_bytes FROM ducklake_list_files('lake', 'links')").fetchall()
+    con.close()
+    policy = UpkeepPolicy(flush_snapshots=1, merge_files=1, settled_bytes=big_size, retention=timedelta(days=7))
+    for i in range(1, 5):
+        run(wh, f"L{i}", {"links": links(f"L{i}", [f"https://a.example/{i}"])})
+        con = wh.connect(read_only=False)
+        upkeep(con, policy)
+        files = dict(con.execute("SELECT data_file, data_file_size_bytes FROM ducklake_list_files('lake', 'links')").fetchall())
+        con.close()
+        assert big in files  # never rewritten
+        assert len(files) <= 2 + 1  # the settled file, the merged small one, at most one new flush
+    assert len(files) == 2 and all(size < big_size for path, size in files.items() if path != big)
+    assert len(rows(wh, "SELECT url FROM links")) == 804
+
+
 def test_vacuum_expires_old_snapshots_and_keeps_current_rows(tmp_path):
     wh = Warehouse(tmp_path)
     write_runs(wh, 3)
