@@ -80,16 +80,20 @@ def test_search_cli_json(warehouse):
     assert hits[0]["title"].startswith("Putin Orders")
 
 
+def _run_quake_report(inbox, root, name: str, body: str, day: int) -> None:
+    """One run of one JSON article, "Quake report NAME", published on 2023-02-(6 + day)."""
+    inbox.mkdir()
+    (inbox / f"{name}.json").write_text(json.dumps({"title": f"Quake report {name}", "body": body,
+                                                    "published_at": f"2023-02-0{6 + day}T08:00:00Z"}))
+    news_pipeline([str(inbox)], str(root))
+
+
 def test_a_later_run_places_its_story_into_the_stored_event(tmp_path, prefect_harness):
     """q1 alone in one run (no event yet), q2 in the next: the second run finds q1 in the window
     and both share one event; a third run of unrelated text writes no events row."""
     root = tmp_path / "wh"
     for name, (story_id, day, text, _) in zip(("one", "two"), SAME_EVENT["quake-tr"]):
-        inbox = tmp_path / name
-        inbox.mkdir()
-        (inbox / f"{story_id}.json").write_text(json.dumps({"title": f"Quake report {story_id}", "body": text,
-                                                             "published_at": f"2023-02-0{6 + day}T08:00:00Z"}))
-        news_pipeline([str(inbox)], str(root))
+        _run_quake_report(tmp_path / name, root, story_id, text, day)
         con = connect(Warehouse(root))
         events = con.execute("SELECT s.title, e.event_id, e.score FROM events e JOIN stories s USING (story_id) ORDER BY 1").fetchall()
         con.close()
@@ -115,11 +119,7 @@ def test_story_vectors_stay_the_join_of_stories_and_embeddings(tmp_path, prefect
             (second, text2, day2)]
     root = tmp_path / "wh"
     for n, (name, body, when) in enumerate(runs):
-        inbox = tmp_path / f"run{n}"
-        inbox.mkdir()
-        (inbox / f"{name}.json").write_text(json.dumps({"title": f"Quake report {name}", "body": body,
-                                                        "published_at": f"2023-02-0{6 + when}T08:00:00Z"}))
-        news_pipeline([str(inbox)], str(root))
+        _run_quake_report(tmp_path / f"run{n}", root, name, body, when)
         con = connect(Warehouse(root))
         kept = con.execute("SELECT story_id, dated_at, canonical_article_id, vector, names FROM story_vectors ORDER BY 1").fetchall()
         joined = con.execute(f"SELECT story_id, dated_at, canonical_article_id, vector, names FROM ({ROWS_SQL}) ORDER BY 1").fetchall()
