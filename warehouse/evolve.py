@@ -57,8 +57,9 @@ BACKFILL_ROWS = {
     ),
 }
 
-# Tables derived from others: a lake made before one gets its rows when a writer opens it
-DERIVED_ROWS = {"story_vectors": STORY_VECTOR_ROWS}
+# Tables derived from others (table: the source its rows need, the rows): a lake made before one
+# gets its rows when a writer opens it
+DERIVED_ROWS = {"story_vectors": ("embeddings", STORY_VECTOR_ROWS)}
 
 # Columns whose stored type changed: a lake made before gets the column rewritten once, in the
 # transaction that opens it with this version (the expression reads the old column by its name)
@@ -100,8 +101,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, alias: str) -> None:
         con.execute("COMMIT")
     for (option, table), value in unset.items():  # writes from now on (runs, flushes, merges) use them
         con.execute(f"CALL {alias}.set_option({quote_literal(option)}, {int(value)}, table_name => {quote_literal(table)})")
-    for table, rows_sql in DERIVED_ROWS.items():  # after the options: the rows go to files of the table's row groups
-        if not con.execute(f'SELECT count(*) FROM {alias}."{table}"').fetchone()[0] and stored.get("stories"):
+    for table, (source, rows_sql) in DERIVED_ROWS.items():  # after the options: the rows go to files of the table's row groups
+        empty, has_source = con.execute(f'SELECT NOT EXISTS (FROM {alias}."{table}"), EXISTS (FROM {alias}."{source}")').fetchone()
+        if empty and has_source:
             con.execute("BEGIN TRANSACTION")
             con.execute(f'INSERT INTO {alias}."{table}" BY NAME {rows_sql}')
             con.execute("COMMIT")
