@@ -240,7 +240,10 @@ def stop_children(grace: float = STOP_WAIT) -> None:
     """SIGTERM every descendant process (normalize workers, Dask, Prefect's temporary server),
     SIGKILL what is left after `grace`, and whatever a thread of the run started meanwhile."""
     children = _descendants()
-    _signal_all([c for c in children if _ignores_sigterm(c)], kill=True)  # else the wait below is for nothing
+    trackers = [c for c in children if _ignores_sigterm(c)]
+    if trackers:
+        _forget_resource_tracker()
+    _signal_all(trackers, kill=True)  # else the wait below is for nothing
     _signal_all(children, kill=grace <= 0)
     if grace > 0:
         import psutil
@@ -267,6 +270,18 @@ def _ignores_sigterm(process) -> bool:
         return any("multiprocessing.resource_tracker" in part for part in process.cmdline())
     except psutil.Error:
         return False
+
+
+def _forget_resource_tracker() -> None:
+    """Make this process's calls to multiprocessing's resource tracker do nothing, before the
+    tracker is killed: a semaphore released afterwards (the worker pool's, as the main thread
+    unwinds) would start a new tracker, which prints a KeyError traceback for every name it never
+    registered. The process ends within the grace, so nothing is left to track."""
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    if tracker is not None:
+        tracker._send = lambda *args, **kwargs: None
 
 
 def _signal_all(processes: list, kill: bool) -> None:

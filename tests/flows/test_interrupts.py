@@ -237,3 +237,22 @@ def test_the_grace_clock_starts_with_the_key_not_when_the_main_thread_wakes(tmp_
     assert child.returncode == 130, err
     assert seconds < 2.0, f"exit {seconds:.2f} s after the key"
     assert "woke" not in out and err.strip() == "interrupted: nothing of this run was committed"
+
+
+RELEASE_AFTER_STOP = """
+import gc, multiprocessing, sys
+from flows.interrupts import stop_children
+locks = [multiprocessing.get_context("spawn").Lock() for _ in range(3)]  # registered with a resource tracker
+stop_children(grace=0.4)  # kills the tracker: it ignores SIGTERM
+del locks
+gc.collect()  # their release, as a pool's is while the main thread unwinds
+print("released", flush=True)
+"""
+
+
+def test_semaphores_released_after_the_children_stop_print_nothing(tmp_path):
+    """The interrupt kills multiprocessing's resource tracker; a semaphore released afterwards
+    must not start a new one, which printed a KeyError traceback for each name it never saw."""
+    done = subprocess.run([sys.executable, "-c", RELEASE_AFTER_STOP], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "released", done.stderr
+    assert "Traceback" not in done.stderr and "relaunching" not in done.stderr, done.stderr
