@@ -18,6 +18,10 @@ measured side by side. `calibration_ms_median`: a fixed piece of work timed afte
 each window and during the paired runs, so a window's figures can be read against the machine's
 speed at the time. The figures taken at the end (`count(*)`, files, the look-up plan) come
 after the paired runs, so from a lake of `--runs` + `--paired` runs.
+
+`fresh_processes` (`--fresh-rounds`): then both lakes are measured by profile_run.py, each in a
+process of its own (as Prefect's runner runs every flow run), alternating: a run's warehouse
+part on the lake's size alone, without the age of this long benchmark process.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +54,7 @@ def window(values: list[float], start: int, end: int) -> list[float]:
 
 
 def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int, folder: Path,
-               retention_seconds: float | None = None, paired: int = 100) -> dict:
+               retention_seconds: float | None = None, paired: int = 100, fresh_rounds: int = 0) -> dict:
     from warehouse.lake import Warehouse
     from warehouse.maintenance import live_file_counts
 
@@ -80,6 +85,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     # lake only, and spare the early one the work of updating a story
     pairs = _paired_runs(wh, Warehouse(early_copy, retention=retention), corpus.StoryMaker(seed + 1), rng, docs, renditions,
                          enrich, paired, runs, speed) if early_copy else None
+    fresh = _fresh_processes(folder / "wh", early_copy, enrich, fresh_rounds) if early_copy and fresh_rounds else None
 
     count_times = []
     for _ in range(5):
@@ -107,6 +113,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         "run_cpu_ms_median": {"early": median_ms(window(cpu_s, *early)), "late": median_ms(window(cpu_s, *late))},
         "calibration_ms_median": {"early": median_ms(speed.within(*early)), "late": median_ms(speed.within(*late))},
         "paired": pairs,
+        "fresh_processes": fresh,
         "idle_poll_ms_median": {"early": median_ms(idle_s[: len(idle_s) // 10 or 1]), "late": median_ms(idle_s[-(len(idle_s) // 10 or 1):])},
         "count_stories_ms": {"query_only_best": round(min(q for _, q in count_times) * 1000, 1),
                              "connect_and_query_median": round(statistics.median(a + q for a, q in count_times) * 1000, 1)},
@@ -229,6 +236,20 @@ def _paired_runs(final, early, maker, rng: random.Random, docs: int, renditions:
             "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
 
 
+def _fresh_processes(final: Path, early: Path, enrich: bool, rounds: int, runs: int = 30) -> dict:
+    """Each lake measured by profile_run.py (a copy, `runs` runs) in a process of its own,
+    `rounds` times, alternating which goes first: medians of the warehouse part of a run."""
+    times: dict[str, list[float]] = {"early_lake": [], "final_lake": []}
+    for i in range(rounds):
+        for name, lake in (("final_lake", final), ("early_lake", early))[:: 1 if i % 2 else -1]:
+            command = [sys.executable, str(HERE / "profile_run.py"), str(lake), "--runs", str(runs)] + (["--enrich"] if enrich else [])
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            times[name].append(json.loads(done.stdout)["warehouse_ms_median"])
+    return {"rounds": rounds, "runs_each": runs, "warehouse_ms": times,
+            "warehouse_ms_median": {name: round(statistics.median(v), 1) for name, v in times.items()},
+            "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
+
+
 def _lookup_plan(con) -> dict:
     """Rows the dedup lookups read for one probe band, and the rows the table holds: EXPLAIN ANALYZE."""
     band = con.execute("SELECT band FROM fingerprint_bands LIMIT 1").fetchone()
@@ -261,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paired", type=int, default=100,
                         help="then this many runs of the same documents into the final lake and a copy of the lake after "
                              "the early window, alternating (0: none)")
+    parser.add_argument("--fresh-rounds", type=int, default=3,
+                        help="then measure both lakes this many times each in processes of their own (0: not)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--keep", type=Path, help="build the warehouse in this new folder (KEEP/wh) and keep it, to look into it")
     args = parser.parse_args(argv)
@@ -270,11 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=False)
             result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, args.keep, args.retention_seconds,
-                                args.paired)
+                                args.paired, args.fresh_rounds)
         else:
             with tempfile.TemporaryDirectory(prefix="nf-steady-") as tmp:
                 result = run_steady(args.runs, args.docs, args.renditions, args.enrich, args.seed, Path(tmp), args.retention_seconds,
-                                    args.paired)
+                                    args.paired, args.fresh_rounds)
     emit(result, args.out)
     return 0
 

@@ -17,7 +17,7 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
 
     monkeypatch.setattr(maintenance, "UpkeepPolicy", _small_policy(maintenance))
     monkeypatch.setattr(maintenance.upkeep, "__defaults__", (_small_policy(maintenance)(), False, None))
-    report = run_steady(runs=24, docs=3, renditions=0.3, enrich=False, seed=3, folder=tmp_path, paired=4)
+    report = run_steady(runs=24, docs=3, renditions=0.3, enrich=False, seed=3, folder=tmp_path, paired=4, fresh_rounds=1)
     assert report["articles"] > 0 and 0 < report["stories"] <= report["articles"]
     assert all(v > 0 for v in report["run_ms_median"].values())
     assert report["warehouse_ms_median"]["all"] > 0 and report["idle_poll_ms_median"]["late"] > 0
@@ -29,6 +29,9 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     paired = report["paired"]
     assert paired["pairs"] == 4 and paired["final_over_early"] > 0 and all(v > 0 for v in paired["warehouse_ms_median"].values())
     assert paired["calibration_ms_median"] > 0 and report["calibration_ms_median"]["late"] > 0
+    # both lakes again, each in a process of its own (profile_run.py)
+    fresh = report["fresh_processes"]
+    assert fresh["rounds"] == 1 and all(len(v) == 1 and v[0] > 0 for v in fresh["warehouse_ms"].values()) and fresh["final_over_early"] > 0
 
 
 def _small_policy(maintenance):
