@@ -9,7 +9,8 @@ speed is bench_enrich.py's business) → `flows.run_steps.write_run` (writer loc
 dedup, one transaction, upkeep). Every 10th run is also followed by an idle poll: a run with
 only a fetch_log row. Prints JSON: medians of early and late windows, the warehouse part of a
 run, idle polls, `count(*)` on stories at the end, the rows the dedup lookups read (EXPLAIN
-ANALYZE) and the Parquet files on disk. No manual command is run.
+ANALYZE), the Parquet files on disk and the process's memory after the early window and after the
+last run (`rss_mb`: it must not grow with the runs). No manual command is run.
 
 The windows are minutes apart, and a shared machine's speed drifts by ±20% in that time. So the
 lake is also copied as the early window leaves it, and after the last run `--paired` more runs
@@ -42,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import corpus  # noqa: E402
-from benchmarks.measure import cpu_seconds, emit, peak_rss_mb  # noqa: E402
+from benchmarks.measure import cpu_seconds, current_rss_mb, emit, peak_rss_mb  # noqa: E402
 
 
 def median_ms(values: list[float]) -> float:
@@ -67,6 +68,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     early = (50, min(150, runs)) if runs >= 200 else (0, runs // 2)
     late = (max(runs - 100, 0), runs)
     early_copy = None
+    rss = {}
     for n in range(runs):
         raws = _documents(maker, rng, docs, renditions, n)
         wall, in_warehouse, cpu = _run(wh, raws, enrich)
@@ -76,11 +78,14 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
         if n % 10 == 9:  # an idle poll: the feed answered 304, only its fetch_log row is new
             idle_s.append(_idle_poll(wh, n))
             speed.take(n)
+        if n + 1 == early[1]:
+            rss["after_early_window"] = current_rss_mb()
         if paired and n + 1 == early[1]:  # the lake as the early window left it, for the paired runs
             early_copy = folder / "wh-early"
             shutil.copytree(folder / "wh", early_copy)
         if (n + 1) % max(1, runs // 20) == 0:
             print(f"run {n + 1}/{runs}: {median_ms(run_s[-50:])} ms median of the last 50", file=sys.stderr, flush=True)
+    rss["after_last_run"] = current_rss_mb()
     # stories of their own: renditions of the main runs' stories would find matches in the final
     # lake only, and spare the early one the work of updating a story
     pairs = _paired_runs(wh, Warehouse(early_copy, retention=retention), corpus.StoryMaker(seed + 1), rng, docs, renditions,
@@ -119,6 +124,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
                              "connect_and_query_median": round(statistics.median(a + q for a, q in count_times) * 1000, 1)},
         "parquet_files": {"live": sum(live.values()), "on_disk": files_on_disk},
         "dedup_lookup_plan": plan,
+        "rss_mb": rss,
         "peak_rss": peak_rss_mb(),
     }
     return result

@@ -22,6 +22,14 @@ def peak_rss_mb() -> dict:
             "largest_child_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 
 
+def current_rss_mb() -> float:
+    """Resident memory (MB) of this process now (Linux)."""
+    import os
+
+    with open("/proc/self/statm") as statm:
+        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
 class Timer:
     def __init__(self) -> None:
         self.wall = self.cpu = 0.0

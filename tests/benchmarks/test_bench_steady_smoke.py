@@ -25,6 +25,7 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     # upkeep flushed and merged by itself: the rows are in a few files, not one per run
     assert 0 < report["parquet_files"]["live"] <= 3 * 25
     assert report["dedup_lookup_plan"]["fingerprint_bands_rows"] > 0
+    assert 0 < report["rss_mb"]["after_early_window"] and 0 < report["rss_mb"]["after_last_run"]
     # the same documents into the final lake and the copy kept after the early window
     paired = report["paired"]
     assert paired["pairs"] == 4 and paired["final_over_early"] > 0 and all(v > 0 for v in paired["warehouse_ms_median"].values())

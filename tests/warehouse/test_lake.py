@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from warehouse import lake as lake_module
 from warehouse.keys import exact_key
 from warehouse.lake import METADATA, AsOf, Warehouse, WarehouseError, close_instances, connect
 from warehouse.maintenance import history, resolve_as_of
@@ -143,6 +144,30 @@ def test_a_missing_column_is_added_and_old_rows_read_as_null(tmp_path):
     run(wh, "L2", {"links": links("L2", ["https://a.example/2"])})  # the writer adds it back
     with wh.reading() as con:
         assert con.execute("SELECT url, text FROM links ORDER BY url").fetchall() == [("https://a.example/1", None), ("https://a.example/2", None)]
+
+
+def test_a_worn_instance_is_replaced_and_the_connections_it_gave_still_work(tmp_path, monkeypatch):
+    monkeypatch.setattr(lake_module, "INSTANCE_USES", 3)
+    wh = Warehouse(tmp_path)
+    run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
+    close_instances()
+    marker = "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = 'marker'"
+    first = wh.connect(read_only=False)  # the instance's first connection
+    first.execute("CREATE TABLE memory.main.marker (x INTEGER)")  # lives in this DuckDB instance only
+    first.close()
+    seen = []
+    with wh.writing(upkeep=False) as con:  # its second
+        publish_tables(con, {"links": links("L2", ["https://a.example/2"])})
+        for _ in range(2):
+            other = wh.connect(read_only=False)
+            seen.append(other.execute(marker).fetchone()[0])
+            other.close()
+        # the run's transaction is on the retired instance: it goes on and commits
+        publish_tables(con, {"links": links("L2", ["https://a.example/3"])})
+    assert seen == [1, 0]  # the 3rd connection from the first instance, the 4th from a new one
+    with wh.reading() as con:
+        assert [u for (u,) in con.execute("SELECT url FROM links ORDER BY url").fetchall()] == [
+            "https://a.example/1", "https://a.example/2", "https://a.example/3"]
 
 
 def test_readers_cannot_write_or_touch_files(tmp_path):
