@@ -12,6 +12,9 @@ Sections (each a `newsflow` process, so process start and imports are counted):
 - faults: pages that time out, 500, reset or truncate on their first 1-2 tries, a feed that 500s
   for a whole cycle, a truncated feed; after the cycles every item the server lists is an article
   or a rejected item with a reason (missing must be 0).
+- loop (with --loop-cycles N): ONE `newsflow poll --every 0 --force` process for N cycles (the
+  loop a person leaves running), `--loop-new` feeds getting a new item each cycle: its resident
+  memory and cycle time after the 10th cycle and at the end, and the growth per cycle.
 - serve (with --serve-seconds): `newsflow serve` on --serve-sources feeds polling every
   --poll-interval; the news-poll runs never overlap; SIGINT exits within 10 s leaving nothing running.
 Prints JSON.
@@ -36,6 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks.measure import current_rss_mb  # noqa: E402
 from benchmarks.newsweb import NewsWeb, fleet_config  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -155,6 +159,49 @@ def faults(tmp: Path, feeds: int = 30, cycles: int = 4) -> dict:
             "feed_items": query(root, "SELECT count(*) FROM articles WHERE format = 'feed-item'")[0][0]}
 
 
+def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: int = 2) -> dict:
+    """One `newsflow poll` loop process for `cycles` cycles (no pause between them); after each
+    cycle's JSON line, its RSS is read and `new_per_cycle` feeds get a new item for the next one."""
+    work = tmp / "loop"
+    work.mkdir()
+    (work / "newsflow.toml").write_text(fleet_config(web, str(work / "wh"), range(feeds)))
+    stderr = open(tmp / "loop.stderr", "w")
+    loop = subprocess.Popen([str(BIN / "newsflow"), "poll", "--every", "0", "--force", "--format", "json"], cwd=work,
+                            env=_env(tmp / "prefect-loop"), stdout=subprocess.PIPE, stderr=stderr, text=True)
+    rss_mb, cycle_s, documents, last = [], [], 0, time.perf_counter()
+    try:
+        for line in loop.stdout:
+            if not line.startswith("{"):
+                continue
+            now = time.perf_counter()
+            cycle_s.append(now - last)
+            last = now
+            rss_mb.append(current_rss_mb(loop.pid))
+            documents += json.loads(line)["documents"]
+            if len(cycle_s) >= cycles:
+                break
+            for k in range(new_per_cycle):
+                web.add_item((len(cycle_s) * new_per_cycle + k) % feeds)
+    finally:
+        loop.send_signal(signal.SIGINT)
+        try:
+            loop.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            loop.kill()
+        stderr.close()
+    if len(cycle_s) < cycles:
+        raise RuntimeError(f"the poll loop stopped after {len(cycle_s)} cycles: {(tmp / 'loop.stderr').read_text()[-2000:]}")
+    early = min(10, cycles - 1)
+
+    def median(values: list[float]) -> float:
+        return round(sorted(values)[len(values) // 2], 3)
+
+    return {"feeds": feeds, "cycles": cycles, "new_items_per_cycle": new_per_cycle, "documents": documents,
+            "rss_mb": {f"after_cycle_{early + 1}": rss_mb[early], "at_the_end": rss_mb[-1], "max": max(rss_mb)},
+            "rss_kb_per_cycle_after_the_10th": round((rss_mb[-1] - rss_mb[early]) * 1024 / max(1, cycles - early - 1), 1),
+            "cycle_s_median": {"cycles_2_11": median(cycle_s[1:early + 1]), "last_10": median(cycle_s[-10:])}}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -272,6 +319,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--per-source", type=int, default=20)
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--fault-cycles", type=int, default=4, help="poll cycles of the fault injection (3 fetch every item that fails twice)")
+    parser.add_argument("--loop-cycles", type=int, default=0, help="cycles of one `newsflow poll` loop process (0: none)")
+    parser.add_argument("--loop-feeds", type=int, default=50)
+    parser.add_argument("--loop-new", type=int, default=2, help="feeds with a new item in each loop cycle")
     parser.add_argument("--serve-seconds", type=float, default=0)
     parser.add_argument("--serve-sources", type=int, default=200)
     parser.add_argument("--poll-interval", default="1m")
@@ -309,6 +359,8 @@ def _measure(args: argparse.Namespace, report: dict, tmp: Path) -> None:
                                                    if args.feeds + args.per_source <= len(web.feeds) else range(args.per_source))
                 report["per_feed_cpu_ratio_per_source_vs_poll"] = round(
                     report["per_source"]["per_feed_cpu_ms"] / max(report["steady"]["per_feed_cpu_ms"], 1e-9), 1)
+            if args.loop_cycles:
+                report["loop"] = poll_loop(web, tmp, args.loop_feeds, args.loop_cycles, args.loop_new)
             if args.serve_seconds:
                 report["serve"] = serve_fleet(web, tmp, args.serve_sources, args.serve_seconds, args.poll_interval)
         if not args.no_faults:

@@ -22,11 +22,11 @@ def peak_rss_mb() -> dict:
             "largest_child_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
 
 
-def current_rss_mb() -> float:
-    """Resident memory (MB) of this process now (Linux)."""
+def current_rss_mb(pid: int | str = "self") -> float:
+    """Resident memory (MB) of this process (or of process `pid`) now (Linux)."""
     import os
 
-    with open("/proc/self/statm") as statm:
+    with open(f"/proc/{pid}/statm") as statm:
         return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
