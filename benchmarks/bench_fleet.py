@@ -14,7 +14,8 @@ Sections (each a `newsflow` process, so process start and imports are counted):
   or a rejected item with a reason (missing must be 0).
 - loop (with --loop-cycles N): ONE `newsflow poll --every 0 --force` process for N cycles (the
   loop a person leaves running), `--loop-new` feeds getting a new item each cycle: its resident
-  memory and cycle time after the 10th cycle and at the end, and the growth per cycle.
+  memory after the 10th cycle, after each tenth of the cycles and at the end, the growth per
+  cycle, and the cycle's time and warehouse part (state reads + the write) early and at the end.
 - serve (with --serve-seconds): `newsflow serve` on --serve-sources feeds polling every
   --poll-interval; the news-poll runs never overlap; SIGINT exits within 10 s leaving nothing running.
 Prints JSON.
@@ -168,7 +169,7 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
     stderr = open(tmp / "loop.stderr", "w")
     loop = subprocess.Popen([str(BIN / "newsflow"), "poll", "--every", "0", "--force", "--format", "json"], cwd=work,
                             env=_env(tmp / "prefect-loop"), stdout=subprocess.PIPE, stderr=stderr, text=True)
-    rss_mb, cycle_s, documents, last = [], [], 0, time.perf_counter()
+    rss_mb, cycle_s, warehouse_s, documents, last = [], [], [], 0, time.perf_counter()
     try:
         for line in loop.stdout:
             if not line.startswith("{"):
@@ -177,7 +178,9 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
             cycle_s.append(now - last)
             last = now
             rss_mb.append(current_rss_mb(loop.pid))
-            documents += json.loads(line)["documents"]
+            counts = json.loads(line)
+            documents += counts["documents"]
+            warehouse_s.append(counts.get("warehouse_seconds") or 0.0)
             if len(cycle_s) >= cycles:
                 break
             for k in range(new_per_cycle):
@@ -197,9 +200,11 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
         return round(sorted(values)[len(values) // 2], 3)
 
     return {"feeds": feeds, "cycles": cycles, "new_items_per_cycle": new_per_cycle, "documents": documents,
-            "rss_mb": {f"after_cycle_{early + 1}": rss_mb[early], "at_the_end": rss_mb[-1], "max": max(rss_mb)},
+            "rss_mb": {f"after_cycle_{early + 1}": rss_mb[early], "at_the_end": rss_mb[-1], "max": max(rss_mb),
+                       "after_each_tenth": [rss_mb[max(0, round(cycles * k / 10) - 1)] for k in range(1, 11)]},
             "rss_kb_per_cycle_after_the_10th": round((rss_mb[-1] - rss_mb[early]) * 1024 / max(1, cycles - early - 1), 1),
-            "cycle_s_median": {"cycles_2_11": median(cycle_s[1:early + 1]), "last_10": median(cycle_s[-10:])}}
+            "cycle_s_median": {"cycles_2_11": median(cycle_s[1:early + 1]), "last_10": median(cycle_s[-10:])},
+            "warehouse_s_median": {"cycles_2_11": median(warehouse_s[1:early + 1]), "last_10": median(warehouse_s[-10:])}}
 
 
 def _free_port() -> int:
