@@ -41,8 +41,9 @@ BIG_BATCH_ROWS = 2_000  # documents in a run past which its statements get every
 MAX_INSTANCES = 4  # DuckDB instances a process keeps open (one per lake and mode)
 # A DuckDB instance keeps memory that no setting bounds and malloc_trim does not return (arrow
 # tables registered and unregistered, metadata of files merged away): ~110 KB a commit in
-# bench_steady, so ~15 GB after 90 days of `newsflow poll --every 60` in one process. After this
-# many connections (~2 a run) a new instance replaces it: ~0.25 s to open, ~0.5 ms a run.
+# bench_steady, ~170 KB a cycle of a `newsflow poll` loop (bench_fleet --loop-cycles), ~20 GB
+# after 90 days of a cycle a minute. After this many connections (~2 a run, ~4 a poll cycle) a
+# new instance replaces it: ~0.25 s to open, ~0.5 ms a run.
 INSTANCE_USES = 1_000
 _INSTANCES: OrderedDict[tuple, duckdb.DuckDBPyConnection] = OrderedDict()
 _USES: dict[tuple, int] = {}
