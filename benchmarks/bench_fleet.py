@@ -30,6 +30,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -197,7 +198,7 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
     early = min(10, cycles - 1)
 
     def median(values: list[float]) -> float:
-        return round(sorted(values)[len(values) // 2], 3)
+        return round(statistics.median(values), 3)
 
     return {"feeds": feeds, "cycles": cycles, "new_items_per_cycle": new_per_cycle, "documents": documents,
             "rss_mb": {f"after_cycle_{early + 1}": rss_mb[early], "at_the_end": rss_mb[-1], "max": max(rss_mb),
