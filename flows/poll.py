@@ -1,8 +1,9 @@
 """The `news-poll` flow: one cycle over every due source, written as ONE run and one transaction.
 
-Each cycle reads what the warehouse knows (items, validators, last polls: one query each), picks
+Each cycle reads what the warehouse knows and does not grow with the items ever seen (waiting
+items, feeds' validators, last polls: one query each), picks
 the sources that are due (their own cron/interval from newsflow.toml), fetches them concurrently
-(tasks/sources/poll.py), and carries every new document of the cycle through normalize → enrich
+(tasks/sources/poll.py; the items the feeds list are looked up by key as they are read), and carries every new document of the cycle through normalize → enrich
 → dedup → publish with `write_run`, item states and source polls in the same transaction.
 An unchanged feed costs one 304 and a `source_polls` row, not a load of its own.
 """
@@ -11,9 +12,12 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, nullcontext
+from functools import partial
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -26,11 +30,11 @@ from tasks import progress
 from tasks.ingest import documents_table, sightings_table
 from tasks.sources.items import ItemPolicy, is_due
 from tasks.sources.netguard import private_networks_allowed
-from tasks.sources.poll import Known, PollLimits, items_rows_for_table, poll_sources
+from tasks.sources.poll import ITEM_KINDS, Known, PollLimits, last_row_of_each_key, poll_sources
 from warehouse.faults import checkpoint
 from warehouse.lake import Warehouse
-from warehouse.polling import fetched_urls, item_rows, last_polls, latest_validators
-from warehouse.schemas import ITEMS, SOURCE_POLLS
+from warehouse.polling import fetched_urls, last_polls, latest_validators, listed, url_validators, waiting_items
+from warehouse.schemas import ITEMS, SOURCE_POLLS, URL_VALIDATORS
 
 FLOW_NAME = "news-poll"
 DEFAULT_POLL_INTERVAL = 60.0
@@ -94,25 +98,20 @@ def poll_cycle(wh: Warehouse, sources: list[SourceConfig], *, label: str, force:
     now = datetime.now(UTC)
     load_id = new_load_id(now)
     progress.load_started(load_id)  # what `newsflow run` names if interrupted after the commit
-    names = [s.name for s in sources]
-    known, polled_at = Known(), {}
-    clock = time.perf_counter()
-    if wh.exists():
-        # Outside the writer lock (fetching must not block other runs), on the read-write DuckDB
-        # instance the cycle's write will reuse: opening an instance costs ~0.4 s of extension
-        # loading, and a cycle is a process of its own under serve. SELECTs only here.
-        with closing(wh.connect(read_only=False)) as con:
-            for row in item_rows(con, names):
-                known.items.setdefault(row["source"], {})[row["item_key"]] = row
-            known.validators = latest_validators(con, names)
-            known.fetched_urls = fetched_urls(con, names)
-            polled_at = last_polls(con)
-    warehouse_seconds = time.perf_counter() - clock
-    due = {s.name for s in sources if force or source_is_due(s, polled_at.get(s.name), now)}
-    waiting = {name for name, rows in known.items.items() if any(is_due(r, now) for r in rows.values())}
-    allow = allow_private_networks or private_networks_allowed(os.environ)
-    specs = [s.spec(allow_private_networks=allow, now=now) for s in sources if s.name in due or s.name in waiting]
-    polled = poll_sources_task(specs, due=due, known=known, now=now, limits=limits or PollLimits(), item_policy=policy or ItemPolicy())
+    in_warehouse = _Clock()
+    # Outside the writer lock (fetching must not block other runs), on the read-write DuckDB
+    # instance the cycle's write will reuse: opening an instance costs ~0.4 s of extension
+    # loading, and a cycle is a process of its own under serve. SELECTs only here.
+    with closing(wh.connect(read_only=False)) if wh.exists() else nullcontext() as con:
+        with in_warehouse.timing():
+            known, due = _known_before_fetching(con, sources, now, force)
+        if con is not None:
+            known.look_up = in_warehouse.timed(partial(listed, con))  # asked as feeds are read
+        waiting = {name for name, rows in known.items.items() if any(is_due(r, now) for r in rows.values())}
+        allow = allow_private_networks or private_networks_allowed(os.environ)
+        specs = [s.spec(allow_private_networks=allow, now=now) for s in sources if s.name in due or s.name in waiting]
+        polled = poll_sources_task(specs, due=due, known=known, now=now, limits=limits or PollLimits(),
+                                   item_policy=policy or ItemPolicy())
     checkpoint("ingest")
     documents = documents_table(polled.documents, load_id)
     sightings = sightings_table(polled.documents, load_id)  # also bytes already stored: where each text appeared
@@ -126,20 +125,62 @@ def poll_cycle(wh: Warehouse, sources: list[SourceConfig], *, label: str, force:
     # an unchanged feed's 304 is summed up in source_polls: fetch_log keeps the fetches that said something
     fetch_log = [r for r in polled.fetch_log if r["status"] != 304]
     extra = {
-        "items": pa.Table.from_pylist(items_rows_for_table(polled.items, load_id), schema=ITEMS.schema),
+        "items": pa.Table.from_pylist(last_row_of_each_key(polled.items, ITEMS.key, load_id), schema=ITEMS.schema),
         "source_polls": pa.Table.from_pylist([{**p, "load_id": load_id} for p in polled.polls], schema=SOURCE_POLLS.schema),
+        "url_validators": pa.Table.from_pylist(last_row_of_each_key(polled.validators, URL_VALIDATORS.key, load_id),
+                                               schema=URL_VALIDATORS.schema),
     }
-    clock = time.perf_counter()
-    result = write_run_task(wh, load_id, now, label, documents, normalized, enrichment, rejects, fetch_log,
-                            len(polled.documents), dict(polled.skipped), extra=extra, sightings=sightings, checked_at=checked_at)
-    warehouse_seconds += time.perf_counter() - clock  # reads + the one transaction (with its upkeep)
+    with in_warehouse.timing():  # the one transaction (with its upkeep)
+        result = write_run_task(wh, load_id, now, label, documents, normalized, enrichment, rejects, fetch_log,
+                                len(polled.documents), dict(polled.skipped), extra=extra, sightings=sightings, checked_at=checked_at)
     unread = sorted({p["source"] for p in polled.polls if p["status"] == "failed"})
     counts = {**result.counts, "load_id": load_id if result.committed else None, "sources_due": len(due),
               "sources_polled": len(polled.polls), "sources_unread": unread, "items_changed": extra["items"].num_rows,
-              "warehouse_seconds": round(warehouse_seconds, 3), **dict(polled.stats)}
+              "warehouse_seconds": round(in_warehouse.seconds, 3), **dict(polled.stats)}
     logger.info("%s: %d sources due, %d documents, %d articles, %d rejects, %s", label, len(due), documents.num_rows,
                 normalized.articles.num_rows, len(rejects), dict(polled.stats))
     return counts, result
+
+
+def _known_before_fetching(con: duckdb.DuckDBPyConnection | None, sources: list[SourceConfig], now: datetime,
+                           force: bool) -> tuple[Known, set[str]]:
+    """What a cycle reads before it fetches (none of it grows with the items ever seen: the
+    waiting items, the feeds' validators, the last polls) and the sources due. Kinds without
+    items (folder, warc, page) get every fetch of their own: their collectors skip what they saw."""
+    known, polled_at = Known(), {}
+    names = [s.name for s in sources]
+    if con is not None:
+        for row in waiting_items(con, names):
+            known.items.setdefault(row["source"], {})[row["item_key"]] = row
+        known.validators = url_validators(con, names)
+        polled_at = last_polls(con)
+    due = {s.name for s in sources if force or source_is_due(s, polled_at.get(s.name), now)}
+    collected = [s.name for s in sources if s.name in due and s.kind not in ITEM_KINDS]
+    if con is not None and collected:
+        known.validators.update(latest_validators(con, collected))
+        known.fetched_urls = fetched_urls(con, collected)
+    return known, due
+
+
+class _Clock:
+    """Seconds a cycle spends in the warehouse: its reads, look-ups and transaction."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - clock
+
+    def timed(self, fn: Callable) -> Callable:
+        def timed(*args):
+            with self.timing():
+                return fn(*args)
+        return timed
 
 
 @flow(name="news-maintenance", log_prints=False)

@@ -1,29 +1,82 @@
-"""Reads a poll cycle makes, one query each for all its sources (each statement costs catalog work)."""
+"""Reads a poll cycle makes, one query each for all its sources (each statement costs catalog work).
+
+Before it fetches, a cycle reads what does not grow with the items ever seen: the waiting items,
+the feeds' validators, the last polls. Once feeds are read, `listed` tells which of the items they
+list are stored and which of their pages gave a document already, for many feeds at once.
+`latest_validators` / `fetched_urls` (every fetch of a source) serve the kinds without items.
+"""
 
 from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
 
+from warehouse.rows import KEY_CONSTANTS, in_list
+from warehouse.sql import quote_ident
+
 
 def _register_sources(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
     con.register("_poll_sources", pa.table({"source": pa.array(sorted(set(sources)), pa.string())}))
 
 
-def item_rows(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[dict]:
-    """Stored items of these sources; the feed text only of those still waiting (pending/failed)."""
+def waiting_items(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[dict]:
+    """The waiting (pending/failed) items of these sources, whole: what a cycle works on whether or
+    not their feed changed. The others are looked up by key once a feed lists them (`listed`)."""
     if not sources:
         return []
     _register_sources(con, sources)
     try:
         result = con.execute(
-            "SELECT * EXCLUDE (load_id, feed_text), CASE WHEN state IN ('pending', 'failed') THEN feed_text END AS feed_text "
-            "FROM items WHERE source IN (SELECT source FROM _poll_sources)"
+            "SELECT * EXCLUDE (load_id) FROM items "
+            "WHERE state IN ('pending', 'failed') AND source IN (SELECT source FROM _poll_sources)"
         )
         columns = [d[0] for d in result.description]
         return [dict(zip(columns, row)) for row in result.fetchall()]
     finally:
         con.unregister("_poll_sources")
+
+
+def url_validators(con: duckdb.DuckDBPyConnection, sources: list[str]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """(source, url) -> (etag, last_modified) of these sources' feeds, URL lists and sitemaps."""
+    if not sources or not _has_table(con, "url_validators"):
+        return {}
+    _register_sources(con, sources)
+    try:
+        rows = con.execute(
+            "SELECT source, url, etag, last_modified FROM url_validators WHERE source IN (SELECT source FROM _poll_sources)"
+        ).fetchall()
+    finally:
+        con.unregister("_poll_sources")
+    return {(s, u): (e, m) for s, u, e, m in rows if e or m}
+
+
+def listed(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]], urls: list[tuple[str, str]]
+           ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Of the (source, item_key) pairs feeds listed, those stored; of the (source, url) pairs,
+    those that already gave a document. Two queries for any number of pairs: the sources asked
+    go in as constants, so files of other sources (the tables are sorted by source) are skipped."""
+    stored = _pairs_in(con, "items", "item_key", keys, "")
+    fetched = _pairs_in(con, "fetch_log", "url", urls, " AND document_id IS NOT NULL")
+    return stored, fetched
+
+
+def _pairs_in(con: duckdb.DuckDBPyConnection, table: str, column: str, pairs: list[tuple[str, str]], where: str
+              ) -> set[tuple[str, str]]:
+    if not pairs or not _has_table(con, table):
+        return set()
+    asked = pa.table({"source": [s for s, _ in pairs], column: [v for _, v in pairs]},
+                     schema=pa.schema([("source", pa.string()), (column, pa.string())]))
+    sources = sorted({s for s, _ in pairs})
+    by_source = in_list("source", sources) + " AND " if len(sources) <= KEY_CONSTANTS else ""
+    con.register("_asked", asked)
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT source, {quote_ident(column)} FROM {quote_ident(table)} "
+            f"WHERE {by_source}(source, {quote_ident(column)}) IN (SELECT (source, {quote_ident(column)}) FROM _asked){where}"
+        ).fetchall()
+    finally:
+        con.unregister("_asked")
+    return {(s, v) for s, v in rows}
 
 
 def latest_validators(con: duckdb.DuckDBPyConnection, sources: list[str]) -> dict[tuple[str, str], tuple[str | None, str | None]]:

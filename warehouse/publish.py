@@ -17,7 +17,7 @@ from warehouse.schemas import EVENTS, FINGERPRINT_BANDS, LOADS, STORIES, STORY_M
 PUBLISH_ORDER = [
     "documents", "sightings", "fetch_log", "articles", "links", "fingerprints", "fingerprint_bands", "story_members", "stories",
     "story_merges", "languages", "entities", "entity_names", "quotes", "keywords", "tone", "embeddings", "events", "story_vectors",
-    "rejects", "items", "source_polls", "loads",
+    "rejects", "items", "source_polls", "url_validators", "loads",
 ]
 
 

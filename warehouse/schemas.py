@@ -451,12 +451,29 @@ SOURCE_POLLS = _spec(
     current_state=True,
 )
 
+URL_VALIDATORS = _spec(
+    "url_validators",
+    ("source", "url"),
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
+        pa.field("fetched_at", TS),
+        pa.field("load_id", pa.string(), nullable=False),
+    ],
+    "The validators (ETag, Last-Modified) of the newest answer to each feed, URL list and sitemap "
+    "`news-poll` read: what its next conditional GET sends. One row per URL (item pages are not here: "
+    "fetch_log keeps every fetch), so a cycle reads them whole whatever the items seen.",
+    current_state=True,
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         DOCUMENTS, SIGHTINGS, ARTICLES, FINGERPRINTS, FINGERPRINT_BANDS, STORY_MEMBERS, STORIES, STORY_MERGES, LINKS, REJECTS, LOADS,
         FETCH_LOG, LANGUAGES, ENTITIES, ENTITY_NAMES, QUOTES, KEYWORDS, TONE, EMBEDDINGS, EVENTS, STORY_VECTORS, ITEMS,
-        SOURCE_POLLS,
+        SOURCE_POLLS, URL_VALIDATORS,
     )
 }
 

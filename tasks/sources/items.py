@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,9 +64,11 @@ class Found:
         return (self.key or "").strip() or (normalize_url(self.url) if self.url else None)
 
 
-def discover(source: str, known: Mapping[str, dict], found: Iterable[Found], now: datetime) -> list[dict]:
+def discover(source: str, known: Mapping[str, dict], found: Iterable[Found], now: datetime,
+             stored: Container[str] = frozenset()) -> list[dict]:
     """Rows for items not known yet (state pending); a known item's feed text is refreshed when it
-    is still waiting (pending/failed), so a later fallback uses the newest text."""
+    is still waiting (pending/failed), so a later fallback uses the newest text. `known`: rows of
+    at least the waiting items; `stored`: keys of items known without their row (done with)."""
     rows: list[dict] = []
     seen: set[str] = set()
     for item in found:
@@ -76,6 +78,8 @@ def discover(source: str, known: Mapping[str, dict], found: Iterable[Found], now
         seen.add(key)
         old = known.get(key)
         if old is None:
+            if key in stored:
+                continue
             rows.append({
                 "source": source, "item_key": key, "url": item.url, "state": PENDING, "attempts": 0,
                 "next_try_at": None, "first_seen_at": now, "updated_at": now, "reason": None, "detail": None,

@@ -3,7 +3,8 @@
     polled = poll_sources(specs, due={"a", "b"}, known=Known(...), now=now, limits=PollLimits())
 
 For every feed, sitemap or URL-list source that is due: its conditional GETs (or a file read), its items discovered
-(tasks/sources/items.py). Then, for every source given (due or not), its pending items and the
+(tasks/sources/items.py): which of the listed items are stored, and which listed pages gave a
+document already, is asked of `Known.listed` once for the feeds read at about the same time. Then, for every source given (due or not), its pending items and the
 failed ones whose backoff has passed are fetched, at most `max_items` a source and within the
 cycle's budget (items, bytes, seconds): what does not fit waits as pending for the next cycle.
 Sitemap entries and listed URLs are items too; other kinds (folder, warc, page) run their usual
@@ -18,6 +19,7 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,13 +52,28 @@ class PollLimits:
     max_connections: int = DEFAULT_MAX_CONNECTIONS  # open at once, all hosts together
 
 
+Pairs = set[tuple[str, str]]
+LookUp = Callable[[list[tuple[str, str]], list[tuple[str, str]]], tuple[Pairs, Pairs]]
+GATHER_SECONDS = 0.05  # a look-up waits this long for other feeds' questions
+
+
 @dataclass
 class Known:
-    """What the warehouse knows of the sources polled (warehouse/polling.py reads it)."""
+    """What the warehouse knows of the sources polled (warehouse/polling.py reads it): what a
+    cycle needs before it fetches, and `look_up` for what the feeds list.
 
-    items: dict[str, dict[str, dict]] = field(default_factory=dict)  # source -> item_key -> row
-    validators: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
-    fetched_urls: set[tuple[str, str]] = field(default_factory=set)
+    Without `look_up`, `items` and `fetched_urls` are the whole truth (tests fold cycles into them)."""
+
+    items: dict[str, dict[str, dict]] = field(default_factory=dict)  # source -> item_key -> row: at least the waiting ones
+    validators: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)  # (source, url) -> (etag, last-modified)
+    fetched_urls: Pairs = field(default_factory=set)  # (source, url) that gave a document: kinds without items read these
+    look_up: LookUp | None = None  # (listed (source, item_key), listed (source, url)) -> (stored keys, fetched urls)
+
+    def listed(self, keys: list[tuple[str, str]], urls: list[tuple[str, str]]) -> tuple[Pairs, Pairs]:
+        """Of `keys`, the stored items; of `urls`, the pages that gave a document already."""
+        if self.look_up is not None:
+            return self.look_up(keys, urls)
+        return {(s, k) for s, k in keys if k in self.items.get(s, {})}, {p for p in urls if p in self.fetched_urls}
 
 
 @dataclass
@@ -66,8 +83,40 @@ class Polled:
     fetch_log: list[dict] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)  # changed item rows (ITEMS minus load_id)
     polls: list[dict] = field(default_factory=list)  # source_polls rows of the sources read
+    validators: list[dict] = field(default_factory=list)  # url_validators rows that changed (URL_VALIDATORS minus load_id)
     skipped: Counter = field(default_factory=Counter)
     stats: Counter = field(default_factory=Counter)
+
+
+class _LookUps:
+    """Feeds read at about the same time share one `Known.listed` call (a warehouse look-up costs
+    catalog work however few its keys), run in a thread while other feeds are still being read."""
+
+    def __init__(self, known: Known) -> None:
+        self.known = known
+        self.asked: list[tuple[list, list, asyncio.Future]] = []
+        self.draining: asyncio.Task | None = None
+
+    async def ask(self, keys: list[tuple[str, str]], urls: list[tuple[str, str]]) -> tuple[Pairs, Pairs]:
+        future = asyncio.get_running_loop().create_future()
+        self.asked.append((keys, urls, future))
+        if self.draining is None or self.draining.done():
+            self.draining = asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.asked:
+            await asyncio.sleep(GATHER_SECONDS)
+            batch, self.asked = self.asked, []
+            keys = [k for asked in batch for k in asked[0]]
+            urls = [u for asked in batch for u in asked[1]]
+            try:
+                answer, failure = await _in_daemon_thread(self.known.listed, keys, urls), None
+            except Exception as exc:  # noqa: BLE001 - each asking source turns it into its reject
+                answer, failure = None, exc
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(failure) if failure is not None else future.set_result(answer)
 
 
 class _Budget:
@@ -84,6 +133,19 @@ class _Budget:
         return True
 
 
+@dataclass
+class _Cycle:
+    """What every source's part of one cycle shares."""
+
+    known: Known
+    now: datetime
+    out: Polled
+    fetcher: AsyncFetcher
+    budget: _Budget
+    policy: lifecycle.ItemPolicy
+    look_ups: _LookUps
+
+
 def poll_sources(specs: list[SourceSpec], *, due: set[str], known: Known, now: datetime | None = None,
                  limits: PollLimits | None = None, item_policy: lifecycle.ItemPolicy | None = None) -> Polled:
     """Run one cycle (see the module doc); blocking."""
@@ -92,77 +154,82 @@ def poll_sources(specs: list[SourceSpec], *, due: set[str], known: Known, now: d
 
 async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: Known, now: datetime | None = None,
                              limits: PollLimits | None = None, item_policy: lifecycle.ItemPolicy | None = None) -> Polled:
-    now = now or datetime.now(UTC)
     limits = limits or PollLimits()
-    out = Polled()
     fetcher = AsyncFetcher(limits.max_connections)
-    budget = _Budget(limits)
+    cycle = _Cycle(known, now or datetime.now(UTC), Polled(), fetcher, _Budget(limits), item_policy or lifecycle.ItemPolicy(),
+                   _LookUps(known))
     try:
-        await asyncio.gather(*(
-            _poll_one(spec, spec.name in due, known, now, out, fetcher, budget, item_policy or lifecycle.ItemPolicy())
-            for spec in specs
-        ))
+        await asyncio.gather(*(_poll_one(spec, spec.name in due, cycle) for spec in specs))
     finally:
         await fetcher.aclose()
-    out.stats["requests"] = fetcher.requests
-    out.stats["page_budget_used"] = budget.items
-    return out
+    cycle.out.stats["requests"] = fetcher.requests
+    cycle.out.stats["page_budget_used"] = cycle.budget.items
+    return cycle.out
 
 
-async def _poll_one(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
-                    budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
+async def _poll_one(spec: SourceSpec, is_due: bool, cycle: _Cycle) -> None:
     """One source's part of the cycle. What it could not turn into a reject (a disk error, a bug)
     becomes one: the other sources' work goes on, and this source is read again when next due."""
     try:
-        await _poll_source(spec, is_due, known, now, out, fetcher, budget, policy)
+        await _poll_source(spec, is_due, cycle)
     except Exception as exc:  # noqa: BLE001 - a source never sinks the cycle
-        detail = f"{type(exc).__name__}: {exc}"
+        out, detail = cycle.out, f"{type(exc).__name__}: {exc}"
         out.rejects.append(Reject(redact_url(spec.location), STAGE if is_remote(spec.location) else "ingest", "source-error", detail))
         out.polls[:] = [p for p in out.polls if p["source"] != spec.name]
-        out.polls.append({"source": spec.name, "polled_at": now, "status": "failed", "detail": f"source-error: {detail}"})
+        out.polls.append({"source": spec.name, "polled_at": cycle.now, "status": "failed", "detail": f"source-error: {detail}"})
         out.stats["source_errors"] += 1
 
 
-async def _poll_source(spec: SourceSpec, is_due: bool, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
-                       budget: _Budget, policy: lifecycle.ItemPolicy) -> None:
+async def _poll_source(spec: SourceSpec, is_due: bool, cycle: _Cycle) -> None:
     if spec.kind not in ITEM_KINDS:
         if is_due:
-            await _collect_in_thread(spec, known, now, out)
+            await _collect_in_thread(spec, cycle)
         return
-    stored = known.items.get(spec.name, {})
-    rows = dict(stored)  # key -> current row, updated as the cycle goes
+    rows = dict(cycle.known.items.get(spec.name, {}))  # key -> current row (the waiting ones), updated as the cycle goes
     if is_due:
         read = _read_feed_source if spec.kind == "feed" else _read_list_source
-        for row in await read(spec, known, now, out, fetcher, budget, rows):
+        for row in await read(spec, cycle, rows):
             rows[row["item_key"]] = row
-            out.items.append(row)
+            cycle.out.items.append(row)
+    now = cycle.now
     waiting = sorted((r for r in rows.values() if lifecycle.is_due(r, now)), key=lambda r: (r["first_seen_at"] or now, r["item_key"]))
     if spec.max_items is not None:
-        out.skipped["max-items-waiting"] += max(0, len(waiting) - spec.max_items)
+        cycle.out.skipped["max-items-waiting"] += max(0, len(waiting) - spec.max_items)
         waiting = waiting[: spec.max_items]
-    results = await asyncio.gather(*(_work_item(spec, row, now, out, fetcher, budget, policy) for row in waiting))
-    out.items.extend(r for r in results if r is not None)
+    results = await asyncio.gather(*(_work_item(spec, row, cycle) for row in waiting))
+    cycle.out.items.extend(r for r in results if r is not None)
 
 
-async def _read_feed_source(spec: SourceSpec, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
-                            budget: _Budget, rows: dict[str, dict]) -> list[dict]:
+async def _discover(source: str, rows: dict[str, dict], found: list[lifecycle.Found], cycle: _Cycle) -> tuple[list[dict], set[str]]:
+    """New and refreshed item rows of what a source lists, and the URLs of its new ones that gave a
+    document already (the warehouse is asked about the listed items only)."""
+    unknown = [f for f in found if f.item_key is not None and f.item_key not in rows]
+    stored, fetched = await cycle.look_ups.ask([(source, f.item_key) for f in unknown],
+                                               [(source, f.url) for f in unknown if f.url])
+    new_rows = lifecycle.discover(source, rows, found, cycle.now, stored={k for s, k in stored if s == source})
+    cycle.out.stats["items_discovered"] += len(new_rows)
+    return new_rows, {u for s, u in fetched if s == source}
+
+
+async def _read_feed_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dict]) -> list[dict]:
     """Read the feed (conditional GET); new items as pending rows (or fetched, when the feed
     carries the whole article or an earlier run already fetched the page)."""
-    location, source = spec.location, spec.name
+    location, source, out, now = spec.location, spec.name, cycle.out, cycle.now
     poll = {"source": source, "polled_at": now, "status": "changed", "detail": None}
     out.polls.append(poll)
     try:
         if is_remote(location):
-            validators = known.validators.get((source, location))
+            validators = cycle.known.validators.get((source, location))
             try:
-                result = await fetcher.fetch(location, policy=spec.policy, accept=FEED_TYPES, validators=validators)
+                result = await cycle.fetcher.fetch(location, policy=spec.policy, accept=FEED_TYPES, validators=validators)
             except RejectError as exc:
                 out.fetch_log.append(_log_row(source, location, getattr(exc, "status", None), datetime.now(UTC)))
                 raise
-            budget.bytes += len(result.content)
+            cycle.budget.bytes += len(result.content)
             row = _log_row(source, location, result.status, result.fetched_at, result.etag, result.last_modified)
             out.fetch_log.append(row)
             if result.not_modified:
+                _keep_validators(row, cycle)
                 poll["status"] = "not-modified"
                 out.skipped["feed-not-modified"] += 1
                 return []
@@ -181,14 +248,16 @@ async def _read_feed_source(spec: SourceSpec, known: Known, now: datetime, out: 
         out.rejects.append(Reject(redact_url(location), STAGE if is_remote(location) else "ingest", "feed-malformed", read.problem))
         if row is not None:  # re-read it whole next time rather than answer 304 to a broken copy
             row["etag"] = row["last_modified"] = None
+    if row is not None:
+        _keep_validators(row, cycle)
     found = [item.found() for item in read.items]
-    new_rows = lifecycle.discover(source, rows, found, now)
+    new_rows, fetched_before = await _discover(source, rows, found, cycle)
     by_key = {f.item_key: (f, item) for f, item in zip(found, read.items)}
     for i, row in enumerate(new_rows):
         if row["state"] != lifecycle.PENDING or row["attempts"]:
             continue
         _, item = by_key[row["item_key"]]
-        if row["url"] and (source, row["url"]) in known.fetched_urls:
+        if row["url"] and row["url"] in fetched_before:
             new_rows[i] = lifecycle.fetched(row, None, now, reason="fetched-before")
         elif item.content_html and text_length(item.content_html) >= MIN_CONTENT_CHARS:
             state = SourceState()
@@ -196,20 +265,18 @@ async def _read_feed_source(spec: SourceSpec, known: Known, now: datetime, out: 
             out.documents.append(doc)
             out.fetch_log.extend(state.fetch_log)
             new_rows[i] = lifecycle.fetched(row, document_id(doc.content), now)
-    out.stats["items_discovered"] += len(new_rows)
     return new_rows
 
 
-async def _read_list_source(spec: SourceSpec, known: Known, now: datetime, out: Polled, fetcher: AsyncFetcher,
-                            budget: _Budget, rows: dict[str, dict]) -> list[dict]:
+async def _read_list_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dict]) -> list[dict]:
     """A URL list or a sitemap (index): every listed page becomes an item (new ones pending)."""
-    source = spec.name
-    poll = {"source": source, "polled_at": now, "status": "changed", "detail": None}
+    source, out = spec.name, cycle.out
+    poll = {"source": source, "polled_at": cycle.now, "status": "changed", "detail": None}
     out.polls.append(poll)
     found: list[lifecycle.Found] = []
     if spec.kind == "urls":
         try:
-            content = await _load_listing(spec, spec.location, known, out, fetcher, budget, conditional=False)
+            content = await _load_listing(spec, spec.location, cycle, conditional=False)
         except RejectError as exc:
             poll.update(status="failed", detail=f"{exc.reason}: {exc.detail}")
             out.rejects.append(reject_of(spec.location, exc))
@@ -227,7 +294,7 @@ async def _read_list_source(spec: SourceSpec, known: Known, now: datetime, out: 
             visited.add(url)
             try:
                 # the root unconditionally: an unchanged index can point at changed child sitemaps
-                content = await _load_listing(spec, url, known, out, fetcher, budget, conditional=depth > 0)
+                content = await _load_listing(spec, url, cycle, conditional=depth > 0)
                 if content is None:
                     out.skipped["sitemap-not-modified"] += 1
                     continue
@@ -248,48 +315,56 @@ async def _read_list_source(spec: SourceSpec, known: Known, now: datetime, out: 
                     found.append(lifecycle.Found(url=entry.loc, title=entry.title, published_at=entry.published))
         if not changed and poll["status"] == "changed":
             poll["status"] = "not-modified"
-    new_rows = lifecycle.discover(source, rows, found, now)
+    new_rows, fetched_before = await _discover(source, rows, found, cycle)
     for i, row in enumerate(new_rows):
-        if row["state"] == lifecycle.PENDING and not row["attempts"] and (source, row["url"]) in known.fetched_urls:
-            new_rows[i] = lifecycle.fetched(row, None, now, reason="fetched-before")
-    out.stats["items_discovered"] += len(new_rows)
+        if row["state"] == lifecycle.PENDING and not row["attempts"] and row["url"] in fetched_before:
+            new_rows[i] = lifecycle.fetched(row, None, cycle.now, reason="fetched-before")
     return new_rows
 
 
-async def _load_listing(spec: SourceSpec, url: str, known: Known, out: Polled, fetcher: AsyncFetcher, budget: _Budget,
-                        *, conditional: bool) -> bytes | None:
+async def _load_listing(spec: SourceSpec, url: str, cycle: _Cycle, *, conditional: bool) -> bytes | None:
     """The bytes of a URL list or sitemap (a file or a URL); None when unchanged (304)."""
     if not is_remote(url):
         return read_local(Path(url.removeprefix("file://")))
     accept = ("text/plain",) if spec.kind == "urls" else SITEMAP_TYPES
-    validators = known.validators.get((spec.name, url)) if conditional else None
+    validators = cycle.known.validators.get((spec.name, url)) if conditional else None
     try:
-        result = await fetcher.fetch(url, policy=spec.policy, accept=accept, validators=validators)
+        result = await cycle.fetcher.fetch(url, policy=spec.policy, accept=accept, validators=validators)
     except RejectError as exc:
-        out.fetch_log.append(_log_row(spec.name, url, getattr(exc, "status", None), datetime.now(UTC)))
+        cycle.out.fetch_log.append(_log_row(spec.name, url, getattr(exc, "status", None), datetime.now(UTC)))
         raise
-    budget.bytes += len(result.content)
-    out.fetch_log.append(_log_row(spec.name, url, result.status, result.fetched_at, result.etag, result.last_modified))
+    cycle.budget.bytes += len(result.content)
+    row = _log_row(spec.name, url, result.status, result.fetched_at, result.etag, result.last_modified)
+    cycle.out.fetch_log.append(row)
+    _keep_validators(row, cycle)
     return None if result.not_modified else result.content
 
 
-async def _work_item(spec: SourceSpec, row: dict, now: datetime, out: Polled, fetcher: AsyncFetcher, budget: _Budget,
-                     policy: lifecycle.ItemPolicy) -> dict | None:
+def _keep_validators(row: dict, cycle: _Cycle) -> None:
+    """A feed's, list's or sitemap's answer (2xx/304): its validators for `url_validators` when
+    they are not the ones known (a 304 that repeats them writes nothing)."""
+    pair = (row["etag"], row["last_modified"])
+    if cycle.known.validators.get((row["source"], row["url"]), (None, None)) != pair:
+        cycle.out.validators.append({"source": row["source"], "url": row["url"], "etag": pair[0], "last_modified": pair[1],
+                                     "fetched_at": row["fetched_at"]})
+
+
+async def _work_item(spec: SourceSpec, row: dict, cycle: _Cycle) -> dict | None:
     """Fetch one waiting item's page; its new row (None when the budget ran out: it waits)."""
-    url, source = row.get("url"), spec.name
+    url, source, out, now = row.get("url"), spec.name, cycle.out, cycle.now
     if not url:
-        return _give_up(lifecycle.failed(row, "no-link", "the item has no link", now, policy)[0], source, now, out, policy)
-    if not budget.take_item():
+        return _give_up(lifecycle.failed(row, "no-link", "the item has no link", now, cycle.policy)[0], source, cycle)
+    if not cycle.budget.take_item():
         out.skipped["cycle-budget"] += 1
         return None
     try:
-        result = await fetcher.fetch(url, policy=spec.policy, accept=HTML_TYPES)
+        result = await cycle.fetcher.fetch(url, policy=spec.policy, accept=HTML_TYPES)
     except RejectError as exc:
         out.fetch_log.append(_log_row(source, url, getattr(exc, "status", None), datetime.now(UTC)))
-        new, give_up = lifecycle.failed(row, exc.reason, exc.detail, now, policy)
+        new, give_up = lifecycle.failed(row, exc.reason, exc.detail, now, cycle.policy)
         out.stats["item_failures"] += 1
-        return _give_up(new, source, now, out, policy) if give_up else new
-    budget.bytes += len(result.content)
+        return _give_up(new, source, cycle) if give_up else new
+    cycle.budget.bytes += len(result.content)
     doc_id = document_id(result.content) if not result.not_modified else None
     out.fetch_log.append(_log_row(source, url, result.status, result.fetched_at, result.etag, result.last_modified, doc_id))
     if result.not_modified:
@@ -299,9 +374,10 @@ async def _work_item(spec: SourceSpec, row: dict, now: datetime, out: Polled, fe
     return lifecycle.fetched(row, doc_id, now)
 
 
-def _give_up(row: dict, source: str, now: datetime, out: Polled, policy: lifecycle.ItemPolicy) -> dict:
+def _give_up(row: dict, source: str, cycle: _Cycle) -> dict:
     """The page cannot be had: the feed's own text becomes the article, else the item is rejected."""
-    if lifecycle.feed_words(row) >= policy.min_feed_words:
+    out, now = cycle.out, cycle.now
+    if lifecycle.feed_words(row) >= cycle.policy.min_feed_words:
         doc = lifecycle.feed_item_document(row, source, now)
         out.documents.append(doc)
         out.stats["feed_item_articles"] += 1
@@ -311,8 +387,9 @@ def _give_up(row: dict, source: str, now: datetime, out: Polled, policy: lifecyc
     return lifecycle.rejected(row, now)
 
 
-async def _collect_in_thread(spec: SourceSpec, known: Known, now: datetime, out: Polled) -> None:
+async def _collect_in_thread(spec: SourceSpec, cycle: _Cycle) -> None:
     """A source kind without items yet: its usual collector, with what earlier runs learnt."""
+    known, out = cycle.known, cycle.out
     state = SourceState(
         validators={u: v for (s, u), v in known.validators.items() if s == spec.name},
         seen_urls={u for s, u in known.fetched_urls if s == spec.name},
@@ -323,7 +400,7 @@ async def _collect_in_thread(spec: SourceSpec, known: Known, now: datetime, out:
     out.fetch_log.extend(collected.fetch_log)
     out.skipped.update(collected.skipped)
     failed = [r for r in collected.rejects if r.uri == redact_url(spec.location)]
-    out.polls.append({"source": spec.name, "polled_at": now, "status": "failed" if failed else "changed",
+    out.polls.append({"source": spec.name, "polled_at": cycle.now, "status": "failed" if failed else "changed",
                       "detail": f"{failed[0].reason}: {failed[0].detail}" if failed else None})
 
 
@@ -358,9 +435,9 @@ def _log_row(source: str, url: str, status: int | None, fetched_at: datetime, et
             "fetched_at": fetched_at, "document_id": document_id}
 
 
-def items_rows_for_table(rows: list[dict], load_id: str) -> list[dict]:
-    """Item rows with the cycle's load_id (the last row of a key wins)."""
-    last: dict[tuple[str, str], dict] = {}
+def last_row_of_each_key(rows: list[dict], key: tuple[str, ...], load_id: str) -> list[dict]:
+    """Rows (items, url_validators) with the cycle's load_id, the last row of each key only."""
+    last: dict[tuple, dict] = {}
     for row in rows:
-        last[(row["source"], row["item_key"])] = {**row, "load_id": load_id}
+        last[tuple(row[k] for k in key)] = {**row, "load_id": load_id}
     return list(last.values())

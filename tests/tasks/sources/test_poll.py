@@ -35,9 +35,9 @@ def _cycle(spec: SourceSpec, known: Known, n: int = 0) -> Polled:
     polled = poll_sources([spec], due={spec.name}, known=known, now=T0 + timedelta(minutes=n), item_policy=POLICY)
     for row in polled.items:
         known.items.setdefault(row["source"], {})[row["item_key"]] = row
+    for row in polled.validators:  # as url_validators keeps them
+        known.validators[(row["source"], row["url"])] = (row["etag"], row["last_modified"])
     for row in polled.fetch_log:
-        if row["status"] in (200, 304) and (row["etag"] or row["last_modified"]):
-            known.validators[(row["source"], row["url"])] = (row["etag"], row["last_modified"])
         if row["document_id"]:
             known.fetched_urls.add((row["source"], row["url"]))
     return polled
@@ -103,6 +103,62 @@ def test_truncated_feed_keeps_its_items_and_adds_a_reject(server: HTTPServer) ->
     assert "read 1 items" in polled.rejects[0].detail or "read 2 items" in polled.rejects[0].detail
     assert polled.polls[0]["status"] == "partial" and len(polled.documents) == 1
     assert not any(r["etag"] for r in polled.fetch_log if r["url"].endswith("/feed"))
+    assert [(v["etag"], v["last_modified"]) for v in polled.validators if v["url"].endswith("/feed")] in ([], [(None, None)])
+
+
+def test_a_broken_copy_forgets_the_validators_so_the_next_cycle_reads_it_whole(server: HTTPServer) -> None:
+    entries = [Entry("one", "First story"), Entry("two", "Second story")]
+    body, _ = rss(server, entries)
+    serve_conditional(server, "/articles/one", article_html("First story"), "text/html")
+    serve_conditional(server, "/articles/two", article_html("Second story"), "text/html")
+    server.expect_oneshot_request("/feed").respond_with_data(
+        body[: body.index(b"<item>", body.index(b"<item>") + 1) + 20], content_type="application/rss+xml", headers={"ETag": '"v1"'})
+    known = Known(validators={("local", server.url_for("/feed")): ('"v0"', None)})
+    first = _cycle(_spec(server.url_for("/feed")), known)
+    assert first.polls[0]["status"] == "partial"
+    assert [(v["url"].rsplit("/", 1)[1], v["etag"]) for v in first.validators] == [("feed", None)]
+    assert known.validators[("local", server.url_for("/feed"))] == (None, None)
+    server.expect_oneshot_request("/feed").respond_with_data(body, content_type="application/rss+xml")
+    server.clear_log()
+    second = _cycle(_spec(server.url_for("/feed")), known, 1)
+    [feed_request] = [r for r, _ in server.log if r.path == "/feed"]
+    assert "If-None-Match" not in feed_request.headers and second.polls[0]["status"] == "changed"
+    assert _states(known) == {"one": "fetched", "two": "fetched"}
+
+
+def test_feeds_read_together_share_a_look_up_and_stored_items_stay_done(server: HTTPServer) -> None:
+    """The warehouse is asked which listed items it holds, for many feeds at once: a listed item it
+    holds (done) is not new again, a listed page that gave a document is `fetched-before`."""
+    url = serve_feed(server, "rss", [Entry(f"s{i}", f"Story {i}") for i in range(3)])
+    asked: list[tuple[list, list]] = []
+
+    def look_up(keys, urls):
+        asked.append((keys, urls))
+        return {k for k in keys if k[0] == "feed-1"}, {u for u in urls if u[0] == "feed-2" and u[1].endswith("/s0")}
+
+    specs = [replace(_spec(url), name=f"feed-{i}") for i in range(12)]
+    polled = poll_sources(specs, due={s.name for s in specs}, known=Known(look_up=look_up), now=T0, item_policy=POLICY)
+    assert 1 <= len(asked) < len(specs)  # feeds read at about the same time: one question
+    assert sorted({k[0] for keys, _ in asked for k in keys}) == sorted(s.name for s in specs)
+    by_source: dict[str, dict[str, str]] = {}
+    for row in polled.items:
+        by_source.setdefault(row["source"], {})[row["url"].rsplit("/", 1)[1]] = row["reason"] or row["state"]
+    assert "feed-1" not in by_source  # all three stored: nothing new, nothing fetched
+    assert by_source["feed-2"] == {"s0": "fetched-before", "s1": "fetched", "s2": "fetched"}
+    assert by_source["feed-0"] == {"s0": "fetched", "s1": "fetched", "s2": "fetched"}
+
+
+def test_a_look_up_that_fails_is_each_asking_sources_reject(server: HTTPServer) -> None:
+    url = serve_feed(server, "rss", [Entry("s0", "Story 0")])
+
+    def look_up(keys, urls):
+        raise OSError(5, "catalog unreadable")
+
+    specs = [replace(_spec(url), name=f"feed-{i}") for i in range(3)]
+    polled = poll_sources(specs, due={s.name for s in specs}, known=Known(look_up=look_up), now=T0, item_policy=POLICY)
+    assert sorted(r.reason for r in polled.rejects) == ["source-error"] * 3 and polled.items == []
+    assert all("catalog unreadable" in r.detail for r in polled.rejects)
+    assert {p["status"] for p in polled.polls} == {"failed"}
 
 
 def test_feed_that_fails_is_a_reject_and_its_waiting_items_are_still_worked(server: HTTPServer) -> None:
