@@ -75,6 +75,9 @@ def test_poll_cycles_write_one_load_each_and_items_in_sql(prefect_harness, site:
         ("atom", "not-modified"), ("jsonfeed", "not-modified"), ("rss", "changed")]
     assert query(root, "SELECT count(*) FROM fetch_log WHERE status = 304") == [(0,)]
     assert query(root, "SELECT count(*) FROM sightings") == [(10,)]
+    # the three listed items stored were looked up, not made new again; one validator row per feed
+    assert steady["items_changed"] == 1 and query(root, "SELECT count(*) FROM items") == [(10,)]
+    assert query(root, "SELECT count(*), count(etag) FROM url_validators") == [(3, 3)]
 
     result = CliRunner().invoke(app, ["sources", "--config", str(config), "--format", "json"], catch_exceptions=False)
     rows = {r["name"]: r for r in json.loads(result.stdout)}
