@@ -2,13 +2,14 @@
 
     polled = poll_sources(specs, due={"a", "b"}, known=Known(...), now=now, limits=PollLimits())
 
-For every feed, sitemap or URL-list source that is due: its conditional GETs (or a file read), its items discovered
-(tasks/sources/items.py): which of the listed items are stored, and which listed pages gave a
-document already, is asked of `Known.listed` once for the feeds read at about the same time. Then, for every source given (due or not), its pending items and the
-failed ones whose backoff has passed are fetched, at most `max_items` a source and within the
-cycle's budget (items, bytes, seconds): what does not fit waits as pending for the next cycle.
-Sitemap entries and listed URLs are items too; other kinds (folder, warc, page) run their usual
-collector in a thread when due.
+For every feed, sitemap or URL-list source that is due: its conditional GETs (or a file read),
+its items discovered (tasks/sources/items.py): which listed items are stored, and which listed
+pages gave a document already, is asked of `Known.listed` once for the feeds read at about the
+same time. Then, for every source given (due or not), its pending items and the failed ones
+whose backoff has passed are fetched, at most `max_items` a source and within the cycle's budget
+(items, bytes, seconds): what does not fit waits as pending for the next cycle. Sitemap entries
+and listed URLs are items too; other kinds (folder, warc, page) run their usual collector in a
+thread when due.
 
 No Prefect here; I/O through one `AsyncFetcher` (one global connection limit for the cycle).
 """
