@@ -86,6 +86,7 @@ def run(
 
     from flows.cli_checks import check_run, default_targets, finish_run, source_was_read
     from flows.executors import DEFAULT_DASK_BATCH_ROWS, dask_task_runner
+    from flows.heartbeats import without_heartbeats
     from flows.interrupts import RunSession
     from flows.pipeline import news_pipeline
     from flows.run_display import start_prefect, watch_run
@@ -116,7 +117,8 @@ def run(
         start_prefect(session, live=stderr.is_terminal and not quiet, verbose=verbose)
         for number, plan in enumerate(plans, 1):
             step = f" ({number}/{len(plans)})" if len(plans) > 1 else ""
-            with watch_run(session, f"{plan.label}{step}", plan.paths if plan.source_config is None else None, quiet):
+            with watch_run(session, f"{plan.label}{step}", plan.paths if plan.source_config is None else None, quiet), \
+                    without_heartbeats():
                 summary = pipeline(warehouse=root, allow_private_networks=allow_private, storage_options=options or None,
                                    batch_rows=batch_rows, **plan.flow_kwargs())
             _print_summary(summary, root, fmt)

@@ -100,12 +100,13 @@ def reprocess(
       newsflow reprocess                   # re-normalize, re-dedup, re-enrich everything
       newsflow reprocess --stage enrich    # only the enrichment tables
     """
+    from flows.heartbeats import without_heartbeats
     from flows.reprocess import Stage, news_reprocess
 
     if stage not in {s.value for s in Stage}:
         stderr.print(f"[red]--stage {stage!r}[/red]: choose normalize, dedup or enrich")
         raise typer.Exit(2)
-    with stderr.status(f"reprocessing from {stage} ..."):
+    with stderr.status(f"reprocessing from {stage} ..."), without_heartbeats():
         result = news_reprocess(warehouse=str(_open(warehouse).root), stage=Stage(stage))
     rows = sorted(result["rows_written"].items())
     print_rows(["table", "rows"], rows, fmt, title=f"reprocess {stage} (load {result['load_id']})")

@@ -39,6 +39,7 @@ def poll(
       newsflow poll --every 120 --config feeds.toml
     """
     from flows.cli_checks import run_guard
+    from flows.heartbeats import without_heartbeats
     from flows.poll import news_poll
 
     cfg = read_config(config, required=True)
@@ -50,7 +51,7 @@ def poll(
     options = dict(cfg.warehouse.storage_options) or None
     while True:
         started = time.monotonic()
-        with stderr.status(f"polling {len(sources)} sources ..."), run_guard():
+        with stderr.status(f"polling {len(sources)} sources ..."), run_guard(), without_heartbeats():
             counts = news_poll(sources=sources, warehouse=root, catalog=cfg.warehouse.catalog, storage_options=options,
                                force=force, max_items=max_items, max_seconds=max_seconds, max_connections=max_connections,
                                item_max_attempts=item_attempts, item_retry_base=item_retry)
