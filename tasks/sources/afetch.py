@@ -42,6 +42,7 @@ from tasks.sources.fetch import (
 )
 from tasks.sources.netguard import check_url, redact_url, resolve_host
 from tasks.sources.robots import ROBOTS_MAX_BYTES, rules_from, site_of
+from tasks.sources.transport import ssl_context
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_CONNECTIONS = 50
@@ -89,9 +90,9 @@ class AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 def _client(allow_private: bool, max_connections: int, verify: bool = True) -> httpx.AsyncClient:
-    transport = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context(verify), trust_env=False)
     transport._pool = httpcore.AsyncConnectionPool(  # see transport.guarded_transport for why
-        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        ssl_context=ssl_context(verify),
         max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=5.0,
         network_backend=AsyncGuardedBackend(allow_private=allow_private),
     )

@@ -8,6 +8,8 @@ verifies the certificate against the original host name (httpcore passes it as S
 
 from __future__ import annotations
 
+import functools
+import ssl
 import typing
 
 import httpcore
@@ -57,13 +59,20 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def ssl_context(verify: bool = True) -> ssl.SSLContext:
+    """The TLS context of every client of the process (one a `verify` setting): loading the CA
+    bundle costs ~20 ms, twice a client, which a poll loop made every cycle."""
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
+
+
 def guarded_transport(*, allow_private: bool, verify: bool = True) -> httpx.HTTPTransport:
     """An HTTPTransport (no proxies, no env) that connects through `GuardedBackend`."""
-    transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+    transport = httpx.HTTPTransport(verify=ssl_context(verify), trust_env=False)
     # httpx does not expose the network backend, so swap the pool it built for an equal one
     # that uses ours; `_pool` has been HTTPTransport's attribute since httpx 0.18.
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        ssl_context=ssl_context(verify),
         max_connections=20,
         max_keepalive_connections=10,
         keepalive_expiry=5.0,
