@@ -1,10 +1,11 @@
 """The `news-poll` flow: one cycle over every due source, written as ONE run and one transaction.
 
 Each cycle reads what the warehouse knows and does not grow with the items ever seen (waiting
-items, feeds' validators, last polls: one query each), picks
-the sources that are due (their own cron/interval from newsflow.toml), fetches them concurrently
-(tasks/sources/poll.py; the items the feeds list are looked up by key as they are read), and carries every new document of the cycle through normalize → enrich
-→ dedup → publish with `write_run`, item states and source polls in the same transaction.
+items, feeds' validators, last polls: one query each), picks the sources that are due (their own
+cron/interval from newsflow.toml), fetches them concurrently (tasks/sources/poll.py; the items
+the feeds list are looked up by key as they are read), and carries every new document of the
+cycle through normalize → enrich → dedup → publish with `write_run`, item states, source polls
+and validators in the same transaction.
 An unchanged feed costs one 304 and a `source_polls` row, not a load of its own.
 """
 
