@@ -100,7 +100,7 @@ def steady(web: NewsWeb, tmp: Path, feeds: int, new_share: float = 0.05) -> dict
     return {"feeds": feeds, "changed_feeds": len(changed), "first_cycle": {"wall_s": first_wall, "cpu_s": first_cpu,
             "documents": first["documents"]}, "steady_cycle": {"wall_s": wall, "cpu_s": cpu, "documents": counts["documents"],
             "articles": counts["articles"], "not_modified": (counts.get("skipped") or {}).get("feed-not-modified", 0),
-            "requests": counts.get("requests"), "warehouse_s": counts.get("warehouse_seconds")},
+            "requests": counts.get("requests"), "warehouse_s": counts.get("warehouse_seconds"), "look_ups": counts.get("look_ups")},
             "idle_cycle": {"wall_s": idle_wall, "cpu_s": idle_cpu, "documents": idle["documents"],
                            "not_modified": (idle.get("skipped") or {}).get("feed-not-modified", 0),
                            "warehouse_s": idle.get("warehouse_seconds")},
