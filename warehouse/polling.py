@@ -16,8 +16,15 @@ import pyarrow as pa
 from warehouse.sql import quote_ident
 
 
-def _register_sources(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+def _of_sources(con: duckdb.DuckDBPyConnection, sources: list[str], sql: str) -> tuple[list[str], list[tuple]]:
+    """(columns, rows) of `sql`, which names the sources asked as `_poll_sources` (a registered table:
+    one statement for any number of sources)."""
     con.register("_poll_sources", pa.table({"source": pa.array(sorted(set(sources)), pa.string())}))
+    try:
+        result = con.execute(sql)
+        return [d[0] for d in result.description], result.fetchall()
+    finally:
+        con.unregister("_poll_sources")
 
 
 def waiting_items(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[dict]:
@@ -25,29 +32,17 @@ def waiting_items(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[di
     not their feed changed. The others are looked up by key once a feed lists them (`listed`)."""
     if not sources:
         return []
-    _register_sources(con, sources)
-    try:
-        result = con.execute(
-            "SELECT * EXCLUDE (load_id) FROM items "
-            "WHERE state IN ('pending', 'failed') AND source IN (SELECT source FROM _poll_sources)"
-        )
-        columns = [d[0] for d in result.description]
-        return [dict(zip(columns, row)) for row in result.fetchall()]
-    finally:
-        con.unregister("_poll_sources")
+    columns, rows = _of_sources(con, sources, "SELECT * EXCLUDE (load_id) FROM items "
+                                "WHERE state IN ('pending', 'failed') AND source IN (SELECT source FROM _poll_sources)")
+    return [dict(zip(columns, row)) for row in rows]
 
 
 def url_validators(con: duckdb.DuckDBPyConnection, sources: list[str]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """(source, url) -> (etag, last_modified) of these sources' feeds, URL lists and sitemaps."""
     if not sources:
         return {}
-    _register_sources(con, sources)
-    try:
-        rows = con.execute(
-            "SELECT source, url, etag, last_modified FROM url_validators WHERE source IN (SELECT source FROM _poll_sources)"
-        ).fetchall()
-    finally:
-        con.unregister("_poll_sources")
+    _, rows = _of_sources(con, sources, "SELECT source, url, etag, last_modified FROM url_validators "
+                          "WHERE source IN (SELECT source FROM _poll_sources)")
     return {(s, u): (e, m) for s, u, e, m in rows if e or m}
 
 
@@ -76,17 +71,11 @@ def latest_validators(con: duckdb.DuckDBPyConnection, sources: list[str]) -> dic
     """(source, url) -> (etag, last_modified) of the newest 2xx/304 answer that carried validators."""
     if not sources:
         return {}
-    _register_sources(con, sources)
-    try:
-        rows = con.execute(
-            """
-            SELECT source, url, etag, last_modified FROM fetch_log
-            WHERE source IN (SELECT source FROM _poll_sources) AND (status = 304 OR status BETWEEN 200 AND 299)
-            QUALIFY row_number() OVER (PARTITION BY source, url ORDER BY fetched_at DESC) = 1
-            """
-        ).fetchall()
-    finally:
-        con.unregister("_poll_sources")
+    _, rows = _of_sources(con, sources, """
+        SELECT source, url, etag, last_modified FROM fetch_log
+        WHERE source IN (SELECT source FROM _poll_sources) AND (status = 304 OR status BETWEEN 200 AND 299)
+        QUALIFY row_number() OVER (PARTITION BY source, url ORDER BY fetched_at DESC) = 1
+    """)
     return {(s, u): (e, m) for s, u, e, m in rows if e or m}
 
 
@@ -94,13 +83,8 @@ def fetched_urls(con: duckdb.DuckDBPyConnection, sources: list[str]) -> set[tupl
     """(source, url) pairs that already gave a document (also by runs before the items table)."""
     if not sources:
         return set()
-    _register_sources(con, sources)
-    try:
-        rows = con.execute(
-            "SELECT DISTINCT source, url FROM fetch_log WHERE document_id IS NOT NULL AND source IN (SELECT source FROM _poll_sources)"
-        ).fetchall()
-    finally:
-        con.unregister("_poll_sources")
+    _, rows = _of_sources(con, sources, "SELECT DISTINCT source, url FROM fetch_log "
+                          "WHERE document_id IS NOT NULL AND source IN (SELECT source FROM _poll_sources)")
     return {(s, u) for s, u in rows}
 
 
