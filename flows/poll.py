@@ -31,7 +31,8 @@ from tasks import progress
 from tasks.ingest import documents_table, sightings_table
 from tasks.sources.items import ItemPolicy, is_due
 from tasks.sources.netguard import private_networks_allowed
-from tasks.sources.poll import ITEM_KINDS, Known, PollLimits, last_row_of_each_key, poll_sources
+from tasks.sources.cycle import Known, PollLimits
+from tasks.sources.poll import ITEM_KINDS, last_row_of_each_key, poll_sources
 from warehouse.faults import checkpoint
 from warehouse.lake import Warehouse
 from warehouse.polling import fetched_urls, last_polls, latest_validators, listed, url_validators, waiting_items

@@ -11,25 +11,22 @@ whose backoff has passed are fetched, at most `max_items` a source and within th
 and listed URLs are items too; other kinds (folder, warc, page) run their usual collector in a
 thread when due.
 
-No Prefect here; I/O through one `AsyncFetcher` (one global connection limit for the cycle).
+No Prefect here; I/O through one `AsyncFetcher` (one global connection limit for the cycle); what
+the sources' parts of a cycle share (Known, Polled, the budget, the look-ups) is tasks/sources/cycle.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tasks.records import RawDocument, Reject, RejectError
 from tasks.sources import items as lifecycle
-from tasks.sources.afetch import DEFAULT_MAX_CONNECTIONS, AsyncFetcher
+from tasks.sources.afetch import AsyncFetcher
 from tasks.sources.base import STAGE, SourceState, document_id, is_remote, read_local, reject_of
 from tasks.sources.collect import SourceSpec, collect_source
+from tasks.sources.cycle import Budget, Cycle, Known, LookUps, Polled, PollLimits, in_daemon_thread, log_row
 from tasks.sources.feed import MIN_CONTENT_CHARS, _embedded_document, read_feed, text_length
 from tasks.sources.fetch import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES
 from tasks.sources.netguard import redact_url
@@ -43,112 +40,6 @@ MAX_SITEMAP_DEPTH = 2
 ITEM_KINDS = ("feed", "urls", "sitemap")  # sources whose entries are tracked as items
 
 
-@dataclass(frozen=True)
-class PollLimits:
-    """Bounds of one cycle, so a huge backlog spreads over cycles."""
-
-    max_items: int = 500  # page fetches, all sources together
-    max_bytes: int = 200 * 1024 * 1024  # bytes of pages and feeds
-    max_seconds: float = 45.0  # no new fetch starts after this
-    max_connections: int = DEFAULT_MAX_CONNECTIONS  # open at once, all hosts together
-
-
-Pairs = set[tuple[str, str]]
-LookUp = Callable[[list[tuple[str, str]], list[tuple[str, str]]], tuple[Pairs, Pairs]]
-GATHER_SECONDS = 0.25  # a look-up waits this long for other feeds' questions (bench_fleet: 4-6 look-ups a steady cycle, 13-15 at 0.05 s)
-
-
-@dataclass
-class Known:
-    """What the warehouse knows of the sources polled (warehouse/polling.py reads it): what a
-    cycle needs before it fetches, and `look_up` for what the feeds list.
-
-    Without `look_up`, `items` and `fetched_urls` are the whole truth (tests fold cycles into them)."""
-
-    items: dict[str, dict[str, dict]] = field(default_factory=dict)  # source -> item_key -> row: at least the waiting ones
-    validators: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)  # (source, url) -> (etag, last-modified)
-    fetched_urls: Pairs = field(default_factory=set)  # (source, url) that gave a document: kinds without items read these
-    look_up: LookUp | None = None  # (listed (source, item_key), listed (source, url)) -> (stored keys, fetched urls)
-
-    def listed(self, keys: list[tuple[str, str]], urls: list[tuple[str, str]]) -> tuple[Pairs, Pairs]:
-        """Of `keys`, the stored items; of `urls`, the pages that gave a document already."""
-        if self.look_up is not None:
-            return self.look_up(keys, urls)
-        return {(s, k) for s, k in keys if k in self.items.get(s, {})}, {p for p in urls if p in self.fetched_urls}
-
-
-@dataclass
-class Polled:
-    documents: list[RawDocument] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    fetch_log: list[dict] = field(default_factory=list)
-    items: list[dict] = field(default_factory=list)  # changed item rows (ITEMS minus load_id)
-    polls: list[dict] = field(default_factory=list)  # source_polls rows of the sources read
-    validators: list[dict] = field(default_factory=list)  # url_validators rows that changed (URL_VALIDATORS minus load_id)
-    skipped: Counter = field(default_factory=Counter)
-    stats: Counter = field(default_factory=Counter)
-
-
-class _LookUps:
-    """Feeds read at about the same time share one `Known.listed` call (a warehouse look-up costs
-    catalog work however few its keys), run in a thread while other feeds are still being read."""
-
-    def __init__(self, known: Known, stats: Counter) -> None:
-        self.known = known
-        self.stats = stats  # look_ups: how many calls the cycle made
-        self.asked: list[tuple[list, list, asyncio.Future]] = []
-        self.draining: asyncio.Task | None = None
-
-    async def ask(self, keys: list[tuple[str, str]], urls: list[tuple[str, str]]) -> tuple[Pairs, Pairs]:
-        future = asyncio.get_running_loop().create_future()
-        self.asked.append((keys, urls, future))
-        if self.draining is None or self.draining.done():
-            self.draining = asyncio.ensure_future(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        while self.asked:
-            await asyncio.sleep(GATHER_SECONDS)
-            batch, self.asked = self.asked, []
-            keys = [k for asked in batch for k in asked[0]]
-            urls = [u for asked in batch for u in asked[1]]
-            self.stats["look_ups"] += 1
-            try:
-                answer, failure = await _in_daemon_thread(self.known.listed, keys, urls), None
-            except Exception as exc:  # noqa: BLE001 - each asking source turns it into its reject
-                answer, failure = None, exc
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(failure) if failure is not None else future.set_result(answer)
-
-
-class _Budget:
-    def __init__(self, limits: PollLimits) -> None:
-        self.limits = limits
-        self.deadline = time.monotonic() + limits.max_seconds
-        self.items = 0
-        self.bytes = 0
-
-    def take_item(self) -> bool:
-        if self.items >= self.limits.max_items or self.bytes >= self.limits.max_bytes or time.monotonic() > self.deadline:
-            return False
-        self.items += 1
-        return True
-
-
-@dataclass
-class _Cycle:
-    """What every source's part of one cycle shares."""
-
-    known: Known
-    now: datetime
-    out: Polled
-    fetcher: AsyncFetcher
-    budget: _Budget
-    policy: lifecycle.ItemPolicy
-    look_ups: _LookUps
-
-
 def poll_sources(specs: list[SourceSpec], *, due: set[str], known: Known, now: datetime | None = None,
                  limits: PollLimits | None = None, item_policy: lifecycle.ItemPolicy | None = None) -> Polled:
     """Run one cycle (see the module doc); blocking."""
@@ -160,8 +51,8 @@ async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: K
     limits = limits or PollLimits()
     fetcher = AsyncFetcher(limits.max_connections)
     out = Polled()
-    cycle = _Cycle(known, now or datetime.now(UTC), out, fetcher, _Budget(limits), item_policy or lifecycle.ItemPolicy(),
-                   _LookUps(known, out.stats))
+    cycle = Cycle(known, now or datetime.now(UTC), out, fetcher, Budget(limits), item_policy or lifecycle.ItemPolicy(),
+                   LookUps(known, out.stats))
     try:
         await asyncio.gather(*(_poll_one(spec, spec.name in due, cycle) for spec in specs))
     finally:
@@ -171,7 +62,7 @@ async def poll_sources_async(specs: list[SourceSpec], *, due: set[str], known: K
     return cycle.out
 
 
-async def _poll_one(spec: SourceSpec, is_due: bool, cycle: _Cycle) -> None:
+async def _poll_one(spec: SourceSpec, is_due: bool, cycle: Cycle) -> None:
     """One source's part of the cycle. What it could not turn into a reject (a disk error, a bug)
     becomes one: the other sources' work goes on, and this source is read again when next due."""
     try:
@@ -184,7 +75,7 @@ async def _poll_one(spec: SourceSpec, is_due: bool, cycle: _Cycle) -> None:
         out.stats["source_errors"] += 1
 
 
-async def _poll_source(spec: SourceSpec, is_due: bool, cycle: _Cycle) -> None:
+async def _poll_source(spec: SourceSpec, is_due: bool, cycle: Cycle) -> None:
     if spec.kind not in ITEM_KINDS:
         if is_due:
             await _collect_in_thread(spec, cycle)
@@ -204,7 +95,7 @@ async def _poll_source(spec: SourceSpec, is_due: bool, cycle: _Cycle) -> None:
     cycle.out.items.extend(r for r in results if r is not None)
 
 
-async def _discover(source: str, rows: dict[str, dict], found: list[lifecycle.Found], cycle: _Cycle) -> tuple[list[dict], set[str]]:
+async def _discover(source: str, rows: dict[str, dict], found: list[lifecycle.Found], cycle: Cycle) -> tuple[list[dict], set[str]]:
     """New and refreshed item rows of what a source lists, and the URLs of its new ones that gave a
     document already (the warehouse is asked about the listed items only)."""
     unknown = [f for f in found if f.item_key is not None and f.item_key not in rows]
@@ -215,7 +106,7 @@ async def _discover(source: str, rows: dict[str, dict], found: list[lifecycle.Fo
     return new_rows, {u for s, u in fetched if s == source}
 
 
-async def _read_feed_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dict]) -> list[dict]:
+async def _read_feed_source(spec: SourceSpec, cycle: Cycle, rows: dict[str, dict]) -> list[dict]:
     """Read the feed (conditional GET); new items as pending rows (or fetched, when the feed
     carries the whole article or an earlier run already fetched the page)."""
     location, source, out, now = spec.location, spec.name, cycle.out, cycle.now
@@ -227,10 +118,10 @@ async def _read_feed_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dic
             try:
                 result = await cycle.fetcher.fetch(location, policy=spec.policy, accept=FEED_TYPES, validators=validators)
             except RejectError as exc:
-                out.fetch_log.append(_log_row(source, location, getattr(exc, "status", None), datetime.now(UTC)))
+                out.fetch_log.append(log_row(source, location, getattr(exc, "status", None), datetime.now(UTC)))
                 raise
             cycle.budget.bytes += len(result.content)
-            row = _log_row(source, location, result.status, result.fetched_at, result.etag, result.last_modified)
+            row = log_row(source, location, result.status, result.fetched_at, result.etag, result.last_modified)
             out.fetch_log.append(row)
             if result.not_modified:
                 _keep_validators(row, cycle)
@@ -272,7 +163,7 @@ async def _read_feed_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dic
     return new_rows
 
 
-async def _read_list_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dict]) -> list[dict]:
+async def _read_list_source(spec: SourceSpec, cycle: Cycle, rows: dict[str, dict]) -> list[dict]:
     """A URL list or a sitemap (index): every listed page becomes an item (new ones pending)."""
     source, out = spec.name, cycle.out
     poll = {"source": source, "polled_at": cycle.now, "status": "changed", "detail": None}
@@ -326,7 +217,7 @@ async def _read_list_source(spec: SourceSpec, cycle: _Cycle, rows: dict[str, dic
     return new_rows
 
 
-async def _load_listing(spec: SourceSpec, url: str, cycle: _Cycle, *, conditional: bool) -> bytes | None:
+async def _load_listing(spec: SourceSpec, url: str, cycle: Cycle, *, conditional: bool) -> bytes | None:
     """The bytes of a URL list or sitemap (a file or a URL); None when unchanged (304)."""
     if not is_remote(url):
         return read_local(Path(url.removeprefix("file://")))
@@ -335,16 +226,16 @@ async def _load_listing(spec: SourceSpec, url: str, cycle: _Cycle, *, conditiona
     try:
         result = await cycle.fetcher.fetch(url, policy=spec.policy, accept=accept, validators=validators)
     except RejectError as exc:
-        cycle.out.fetch_log.append(_log_row(spec.name, url, getattr(exc, "status", None), datetime.now(UTC)))
+        cycle.out.fetch_log.append(log_row(spec.name, url, getattr(exc, "status", None), datetime.now(UTC)))
         raise
     cycle.budget.bytes += len(result.content)
-    row = _log_row(spec.name, url, result.status, result.fetched_at, result.etag, result.last_modified)
+    row = log_row(spec.name, url, result.status, result.fetched_at, result.etag, result.last_modified)
     cycle.out.fetch_log.append(row)
     _keep_validators(row, cycle)
     return None if result.not_modified else result.content
 
 
-def _keep_validators(row: dict, cycle: _Cycle) -> None:
+def _keep_validators(row: dict, cycle: Cycle) -> None:
     """A feed's, list's or sitemap's answer (2xx/304): its validators for `url_validators` when
     they are not the ones known (a 304 that repeats them writes nothing)."""
     pair = (row["etag"], row["last_modified"])
@@ -353,7 +244,7 @@ def _keep_validators(row: dict, cycle: _Cycle) -> None:
                                      "fetched_at": row["fetched_at"]})
 
 
-async def _work_item(spec: SourceSpec, row: dict, cycle: _Cycle) -> dict | None:
+async def _work_item(spec: SourceSpec, row: dict, cycle: Cycle) -> dict | None:
     """Fetch one waiting item's page; its new row (None when the budget ran out: it waits)."""
     url, source, out, now = row.get("url"), spec.name, cycle.out, cycle.now
     if not url:
@@ -364,13 +255,13 @@ async def _work_item(spec: SourceSpec, row: dict, cycle: _Cycle) -> dict | None:
     try:
         result = await cycle.fetcher.fetch(url, policy=spec.policy, accept=HTML_TYPES)
     except RejectError as exc:
-        out.fetch_log.append(_log_row(source, url, getattr(exc, "status", None), datetime.now(UTC)))
+        out.fetch_log.append(log_row(source, url, getattr(exc, "status", None), datetime.now(UTC)))
         new, give_up = lifecycle.failed(row, exc.reason, exc.detail, now, cycle.policy)
         out.stats["item_failures"] += 1
         return _give_up(new, source, cycle) if give_up else new
     cycle.budget.bytes += len(result.content)
     doc_id = document_id(result.content) if not result.not_modified else None
-    out.fetch_log.append(_log_row(source, url, result.status, result.fetched_at, result.etag, result.last_modified, doc_id))
+    out.fetch_log.append(log_row(source, url, result.status, result.fetched_at, result.etag, result.last_modified, doc_id))
     if result.not_modified:
         return lifecycle.fetched(row, None, now)
     out.documents.append(RawDocument(source=source, uri=result.final_url, content=result.content,
@@ -378,7 +269,7 @@ async def _work_item(spec: SourceSpec, row: dict, cycle: _Cycle) -> dict | None:
     return lifecycle.fetched(row, doc_id, now)
 
 
-def _give_up(row: dict, source: str, cycle: _Cycle) -> dict:
+def _give_up(row: dict, source: str, cycle: Cycle) -> dict:
     """The page cannot be had: the feed's own text becomes the article, else the item is rejected."""
     out, now = cycle.out, cycle.now
     if lifecycle.feed_words(row) >= cycle.policy.min_feed_words:
@@ -391,14 +282,14 @@ def _give_up(row: dict, source: str, cycle: _Cycle) -> dict:
     return lifecycle.rejected(row, now)
 
 
-async def _collect_in_thread(spec: SourceSpec, cycle: _Cycle) -> None:
+async def _collect_in_thread(spec: SourceSpec, cycle: Cycle) -> None:
     """A source kind without items yet: its usual collector, with what earlier runs learnt."""
     known, out = cycle.known, cycle.out
     state = SourceState(
         validators={u: v for (s, u), v in known.validators.items() if s == spec.name},
         seen_urls={u for s, u in known.fetched_urls if s == spec.name},
     )
-    collected = await _in_daemon_thread(collect_source, spec, state)
+    collected = await in_daemon_thread(collect_source, spec, state)
     out.documents.extend(collected.documents)
     out.rejects.extend(collected.rejects)
     out.fetch_log.extend(collected.fetch_log)
@@ -406,37 +297,6 @@ async def _collect_in_thread(spec: SourceSpec, cycle: _Cycle) -> None:
     failed = [r for r in collected.rejects if r.uri == redact_url(spec.location)]
     out.polls.append({"source": spec.name, "polled_at": cycle.now, "status": "failed" if failed else "changed",
                       "detail": f"{failed[0].reason}: {failed[0].detail}" if failed else None})
-
-
-async def _in_daemon_thread(fn, *args):
-    """`fn(*args)` in a thread of its own that nobody joins: on Ctrl-C / SIGTERM the cycle is
-    cancelled and the process exits at once, where `asyncio.to_thread` would first wait for a
-    blocked read (a page that does not come) to time out."""
-    loop = asyncio.get_running_loop()
-    future = loop.create_future()
-
-    def settle(outcome, failed: bool) -> None:
-        if not future.done():
-            future.set_exception(outcome) if failed else future.set_result(outcome)
-
-    def work() -> None:
-        try:
-            outcome, failed = fn(*args), False
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
-            outcome, failed = exc, True
-        try:
-            loop.call_soon_threadsafe(settle, outcome, failed)
-        except RuntimeError:  # the loop is closed: the cycle was interrupted
-            pass
-
-    threading.Thread(target=work, name=f"collect-{getattr(args[0], 'name', 'source')}", daemon=True).start()
-    return await future
-
-
-def _log_row(source: str, url: str, status: int | None, fetched_at: datetime, etag: str | None = None,
-             last_modified: str | None = None, document_id: str | None = None) -> dict:
-    return {"source": source, "url": url, "etag": etag, "last_modified": last_modified, "status": status,
-            "fetched_at": fetched_at, "document_id": document_id}
 
 
 def last_row_of_each_key(rows: list[dict], key: tuple[str, ...], load_id: str) -> list[dict]:

@@ -10,7 +10,8 @@ from werkzeug import Request, Response
 
 from tasks.sources.collect import SourceSpec
 from tasks.sources.items import ItemPolicy
-from tasks.sources.poll import Known, Polled, poll_sources
+from tasks.sources.cycle import Known, Polled
+from tasks.sources.poll import poll_sources
 
 from .conftest import FAST
 from .feeds import Entry, article_html, article_requests, jsonfeed, rss, serve_conditional, serve_feed, serve_site
