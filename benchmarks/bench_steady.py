@@ -28,6 +28,7 @@ part on the lake's size alone, without the age of this long benchmark process.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import random
 import shutil
@@ -64,12 +65,15 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     maker = corpus.StoryMaker(seed)
     rng = random.Random(seed)
     run_s, warehouse_s, idle_s, cpu_s = [], [], [], []
-    speed = Calibration()
+    speed = Calibration(enrich)
     early = (50, min(150, runs)) if runs >= 200 else (0, runs // 2)
     late = (max(runs - 100, 0), runs)
     early_copy = None
     rss = {}
     for n in range(runs):
+        if n == max(early[0], 1):  # the reference run's lake and documents: the next run's, as of now
+            speed.keep_reference(folder / "wh", folder / "wh-reference",
+                                 _documents(copy.deepcopy(maker), copy.deepcopy(rng), docs, renditions, n))
         raws = _documents(maker, rng, docs, renditions, n)
         wall, in_warehouse, cpu = _run(wh, raws, enrich)
         run_s.append(wall)
@@ -117,6 +121,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
                                 "all": median_ms(warehouse_s)},
         "run_cpu_ms_median": {"early": median_ms(window(cpu_s, *early)), "late": median_ms(window(cpu_s, *late))},
         "calibration_ms_median": {"early": median_ms(speed.within(*early)), "late": median_ms(speed.within(*late))},
+        "reference_run": _reference_figures(speed, early, late, run_s),
         "paired": pairs,
         "fresh_processes": fresh,
         "idle_poll_ms_median": {"early": median_ms(idle_s[: len(idle_s) // 10 or 1]), "late": median_ms(idle_s[-(len(idle_s) // 10 or 1):])},
@@ -131,17 +136,27 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
 
 
 class Calibration:
-    """The machine's speed while the benchmark runs: a fixed piece of work (small DuckDB statements,
-    like a run's, and a Python loop) timed after every 10th run. A shared machine here drifts by
-    ±30% over minutes; a window's figures read beside its calibration tell the lake's growth from
-    the machine's drift (the paired runs measure the growth directly)."""
+    """The machine's speed while the benchmark runs, taken after every 10th run:
 
-    def __init__(self) -> None:
+    - `measure()`: a fixed piece of work (small DuckDB statements, like a run's, and a Python loop);
+    - once `keep_reference()` has kept the lake as it stood at the start of the early window, a
+      *reference run*: the same 5 documents written into a new copy of that lake, each time (a new
+      DuckDB instance, warmed by a connection before the clock starts). Its work never changes, so
+      its time moves with the machine only, and it moves as a run does (the small loop above drifts
+      less than runs do: memory-bound work feels a busy neighbour more).
+
+    A shared machine here drifts by ±30% over minutes; a window's figures read beside these tell
+    the lake's growth from the machine's drift (the paired runs measure the growth directly)."""
+
+    def __init__(self, enrich: bool) -> None:
         import duckdb
 
         self.con = duckdb.connect()
         self.con.execute("SET threads = 1")
+        self.enrich = enrich
         self.taken: list[tuple[int, float]] = []  # (run index, seconds)
+        self.reference_runs: list[tuple[int, float]] = []  # (run index, seconds of the reference run)
+        self.reference: tuple[Path, list] | None = None  # (the kept lake, its documents)
 
     def measure(self) -> float:
         t0 = time.perf_counter()
@@ -152,11 +167,34 @@ class Calibration:
             total += i * i % 13
         return time.perf_counter() - t0
 
+    def keep_reference(self, lake: Path, kept: Path, raws: list) -> None:
+        shutil.copytree(lake, kept)
+        self.reference = (kept, raws)
+
+    def reference_run(self) -> float:
+        from warehouse.lake import Warehouse, close_instances
+
+        kept, raws = self.reference
+        scratch = kept.with_name(kept.name + "-run")
+        shutil.copytree(kept, scratch)
+        wh = Warehouse(scratch)  # the default retention: no snapshot expires during the benchmark
+        try:
+            wh.connect(read_only=False).close()  # the instance opened (extensions, ATTACH) off the clock
+            return _run(wh, raws, self.enrich)[0]
+        finally:
+            close_instances(wh)
+            shutil.rmtree(scratch)
+
     def take(self, run: int) -> None:
         self.taken.append((run, self.measure()))
+        if self.reference is not None:
+            self.reference_runs.append((run, self.reference_run()))
 
     def within(self, start: int, end: int) -> list[float]:
         return [t for run, t in self.taken if start <= run < end]
+
+    def reference_within(self, start: int, end: int) -> list[float]:
+        return [t for run, t in self.reference_runs if start <= run < end]
 
 
 KINDS = ("markdown", "wrapped", "wire", "json")
@@ -254,6 +292,18 @@ def _fresh_processes(final: Path, early: Path, enrich: bool, rounds: int, runs: 
     return {"rounds": rounds, "runs_each": runs, "warehouse_ms": times,
             "warehouse_ms_median": {name: round(statistics.median(v), 1) for name, v in times.items()},
             "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
+
+
+def _reference_figures(speed: Calibration, early: tuple[int, int], late: tuple[int, int], run_s: list[float]) -> dict:
+    """The reference run's medians in both windows, and the sequential ratio read against them:
+    `late_over_early` divided by how much slower the machine ran the same reference run late."""
+    in_early, in_late = speed.reference_within(*early), speed.reference_within(*late)
+    if not in_early or not in_late:
+        return {}
+    machine = statistics.median(in_late) / statistics.median(in_early)
+    sequential = statistics.median(window(run_s, *late)) / statistics.median(window(run_s, *early))
+    return {"ms_median": {"early": median_ms(in_early), "late": median_ms(in_late)}, "measurements": len(speed.reference_runs),
+            "late_over_early": round(machine, 3), "run_late_over_early_on_reference": round(sequential / machine, 3)}
 
 
 def _lookup_plan(con) -> dict:

@@ -51,12 +51,13 @@ _INSTANCES_LOCK = threading.Lock()
 _CREATED: set[str] = set()  # PostgreSQL catalogs seen to hold a lake (a lake is never un-created)
 
 
-def close_instances() -> None:
-    """Close every cached DuckDB instance (a test that deletes a warehouse folder, a process exit)."""
+def close_instances(warehouse: Warehouse | None = None) -> None:
+    """Close the cached DuckDB instances of one warehouse, or every one (a test or a benchmark that
+    deletes a warehouse folder, a process exit)."""
     with _INSTANCES_LOCK:
-        while _INSTANCES:
-            _INSTANCES.popitem()[1].close()
-        _USES.clear()
+        for key in [k for k in _INSTANCES if warehouse is None or k[0] == warehouse.root]:
+            _INSTANCES.pop(key).close()
+            _USES.pop(key, None)
 
 
 class WarehouseError(RuntimeError):
@@ -152,7 +153,7 @@ class Warehouse:
         """
         if read_only and not self.exists():
             raise WarehouseError(f"no warehouse at {self.root}: run `newsflow run` first, or pass --warehouse / NEWSFLOW_WAREHOUSE")
-        key = (self.attach_sql(read_only=read_only, as_of=as_of), tuple(sorted(self.storage_options.items())))
+        key = (self.root, self.attach_sql(read_only=read_only, as_of=as_of), tuple(sorted(self.storage_options.items())))
         with _INSTANCES_LOCK:
             instance = _INSTANCES.get(key)
             if instance is not None and _USES[key] >= INSTANCE_USES:
