@@ -30,6 +30,10 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     paired = report["paired"]
     assert paired["pairs"] == 4 and paired["final_over_early"] > 0 and all(v > 0 for v in paired["warehouse_ms_median"].values())
     assert paired["calibration_ms_median"] > 0 and report["calibration_ms_median"]["late"] > 0
+    # the reference run after runs 10 and 20: the same documents into a new copy of the run-1 lake, then removed
+    reference = report["reference_run"]
+    assert reference["measurements"] == 2 and all(v > 0 for v in reference["ms_median"].values())
+    assert reference["run_late_over_early_on_reference"] > 0 and not (tmp_path / "wh-reference-run").exists()
     # both lakes again, each in a process of its own (profile_run.py)
     fresh = report["fresh_processes"]
     assert fresh["rounds"] == 1 and all(len(v) == 1 and v[0] > 0 for v in fresh["warehouse_ms"].values()) and fresh["final_over_early"] > 0

@@ -170,6 +170,24 @@ def test_a_worn_instance_is_replaced_and_the_connections_it_gave_still_work(tmp_
             "https://a.example/1", "https://a.example/2", "https://a.example/3"]
 
 
+def test_closing_one_lakes_instances_leaves_the_others_open(tmp_path):
+    first, second = Warehouse(tmp_path / "first"), Warehouse(tmp_path / "second")
+    marker = "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = 'marker'"
+    for wh in (first, second):
+        run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
+        con = wh.connect(read_only=False)
+        con.execute("CREATE TABLE memory.main.marker (x INTEGER)")  # lives in this lake's DuckDB instance only
+        con.close()
+    close_instances(first)
+    seen = {}
+    for name, wh in (("first", first), ("second", second)):
+        con = wh.connect(read_only=False)
+        seen[name] = con.execute(marker).fetchone()[0]
+        con.close()
+    assert seen == {"first": 0, "second": 1}  # the first lake's instance is a new one, the second's is kept
+    close_instances()
+
+
 def test_readers_cannot_write_or_touch_files(tmp_path):
     wh = Warehouse(tmp_path)
     run(wh, "L1", {"links": links("L1", ["https://a.example/1"])})
