@@ -17,7 +17,10 @@ lake is also copied as the early window leaves it, and after the last run `--pai
 write the same documents into both lakes, alternating: `paired.final_over_early` is the growth
 measured side by side. `calibration_ms_median`: a fixed piece of work timed after every 10th run, in
 each window and during the paired runs, so a window's figures can be read against the machine's
-speed at the time. The figures taken at the end (`count(*)`, files, the look-up plan) come
+speed at the time. `reference_run`: with it, the same 5 documents written into a new copy of the
+lake as run 50 left it, a run whose work never changes; `run_late_over_early_on_reference` is the
+sequential ratio divided by the reference run's own late/early ratio (the machine's drift, and the
+age of this process, measured on a run's kind of work). The figures taken at the end (`count(*)`, files, the look-up plan) come
 after the paired runs, so from a lake of `--runs` + `--paired` runs.
 
 `fresh_processes` (`--fresh-rounds`): then both lakes are measured by profile_run.py, each in a
