@@ -25,7 +25,8 @@ after the paired runs, so from a lake of `--runs` + `--paired` runs.
 
 `fresh_processes` (`--fresh-rounds`): then both lakes are measured by profile_run.py, each in a
 process of its own (as Prefect's runner runs every flow run), alternating: a run's warehouse
-part on the lake's size alone, without the age of this long benchmark process.
+part on the lake's size alone, without the age of this long benchmark process; and the early lake
+the same way inside this process, in turn with them (`this_process_over_fresh`: the process's age).
 """
 
 from __future__ import annotations
@@ -283,18 +284,32 @@ def _paired_runs(final, early, maker, rng: random.Random, docs: int, renditions:
             "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
 
 
+PROFILE_SEED = 99  # the documents of the fresh-process measurements, the same in and out of this process
+
+
 def _fresh_processes(final: Path, early: Path, enrich: bool, rounds: int, runs: int = 30) -> dict:
     """Each lake measured by profile_run.py (a copy, `runs` runs) in a process of its own,
-    `rounds` times, alternating which goes first: medians of the warehouse part of a run."""
-    times: dict[str, list[float]] = {"early_lake": [], "final_lake": []}
+    `rounds` times, alternating which goes first: medians of the warehouse part of a run. Between
+    them, the early lake measured the same way inside this process, which has made every run of
+    the benchmark: `this_process_over_fresh` is what the process's age costs a run, side by side."""
+    from benchmarks.profile_run import profile
+
+    times: dict[str, list[float]] = {"early_lake": [], "final_lake": [], "early_lake_in_this_process": []}
     for i in range(rounds):
-        for name, lake in (("final_lake", final), ("early_lake", early))[:: 1 if i % 2 else -1]:
-            command = [sys.executable, str(HERE / "profile_run.py"), str(lake), "--runs", str(runs)] + (["--enrich"] if enrich else [])
+        order = ("final_lake", "early_lake", "early_lake_in_this_process")
+        for name in order[i % 3:] + order[:i % 3]:
+            if name == "early_lake_in_this_process":
+                times[name].append(profile(early, runs, seed=PROFILE_SEED, enrich=enrich)["warehouse_ms_median"])
+                continue
+            lake = final if name == "final_lake" else early
+            command = [sys.executable, str(HERE / "profile_run.py"), str(lake), "--runs", str(runs), "--seed", str(PROFILE_SEED)]
+            command += ["--enrich"] if enrich else []
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             times[name].append(json.loads(done.stdout)["warehouse_ms_median"])
-    return {"rounds": rounds, "runs_each": runs, "warehouse_ms": times,
-            "warehouse_ms_median": {name: round(statistics.median(v), 1) for name, v in times.items()},
-            "final_over_early": round(statistics.median(times["final_lake"]) / statistics.median(times["early_lake"]), 3)}
+    medians = {name: round(statistics.median(v), 1) for name, v in times.items()}
+    return {"rounds": rounds, "runs_each": runs, "warehouse_ms": times, "warehouse_ms_median": medians,
+            "final_over_early": round(medians["final_lake"] / medians["early_lake"], 3),
+            "this_process_over_fresh": round(medians["early_lake_in_this_process"] / medians["early_lake"], 3)}
 
 
 def _reference_figures(speed: Calibration, early: tuple[int, int], late: tuple[int, int], run_s: list[float]) -> dict:

@@ -37,6 +37,8 @@ def test_steady_runs_report_their_figures(tmp_path, monkeypatch):
     # both lakes again, each in a process of its own (profile_run.py)
     fresh = report["fresh_processes"]
     assert fresh["rounds"] == 1 and all(len(v) == 1 and v[0] > 0 for v in fresh["warehouse_ms"].values()) and fresh["final_over_early"] > 0
+    # and the early lake the same way in this process, beside them
+    assert set(fresh["warehouse_ms"]) == {"early_lake", "final_lake", "early_lake_in_this_process"} and fresh["this_process_over_fresh"] > 0
 
 
 def _small_policy(maintenance):
