@@ -21,6 +21,7 @@ from tasks.records import RawDocument, Reject
 from tasks.sources import items as lifecycle
 from tasks.sources.afetch import DEFAULT_MAX_CONNECTIONS, AsyncFetcher
 
+
 @dataclass(frozen=True)
 class PollLimits:
     """Bounds of one cycle, so a huge backlog spreads over cycles."""
