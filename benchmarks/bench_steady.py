@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import corpus  # noqa: E402
 from benchmarks.measure import cpu_seconds, current_rss_mb, emit, peak_rss_mb  # noqa: E402
+from flows.allocator import active as active_allocator, ensure_preferred  # noqa: E402
 
 
 def median_ms(values: list[float]) -> float:
@@ -115,7 +116,7 @@ def run_steady(runs: int, docs: int, renditions: float, enrich: bool, seed: int,
     con.close()
     files_on_disk = sum(1 for _ in Path(wh.data_path).rglob("*.parquet"))
     result = {
-        "runs": runs, "documents_per_run": docs, "renditions": renditions, "enrichment": enrich,
+        "runs": runs, "documents_per_run": docs, "renditions": renditions, "enrichment": enrich, "allocator": active_allocator(),
         "snapshot_retention_seconds": retention_seconds,
         "articles": articles, "stories": stories,
         "run_ms_median": {f"runs_{early[0] + 1}_{early[1]}": median_ms(window(run_s, *early)),
@@ -377,4 +378,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    ensure_preferred()  # as the `newsflow` command runs: mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py)
     sys.exit(main())

@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks import corpus  # noqa: E402
 from benchmarks.bench_steady import _documents, _run  # noqa: E402
 from benchmarks.measure import emit  # noqa: E402
+from flows.allocator import active as active_allocator, ensure_preferred  # noqa: E402
 
 _FETCHES = ("fetchone", "fetchall", "fetchmany", "to_arrow_table", "fetch_arrow_table", "arrow", "df", "fetchdf")
 
@@ -129,7 +130,7 @@ def profile(lake: Path, runs: int, seed: int, enrich: bool = False) -> dict:
                 "ms_mean": round(statistics.mean(r.get(k, 0.0) for r in per_run) * 1000, 1)} for k in kinds}
     statements_ms = [sum(r.values()) * 1000 for r in per_run]
     return {
-        "lake": str(lake), "runs": runs,
+        "lake": str(lake), "runs": runs, "allocator": active_allocator(),
         "warehouse_ms_median": round(statistics.median(warehouse_s) * 1000, 1),
         "warehouse_ms_mean": round(statistics.mean(warehouse_s) * 1000, 1),
         "statements_ms_median": round(statistics.median(statements_ms), 1),
@@ -156,4 +157,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    ensure_preferred()  # as the `newsflow` command runs: mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py)
     sys.exit(main())

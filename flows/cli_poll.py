@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from flows import allocator
 from flows.cli_sources import ConfigOpt, OptionalWarehouseOpt, read_config, resolve_warehouse
 from flows.config import DEFAULT_CONFIG, ConfigError, NewsflowConfig, SourceConfig
 from flows.output import Format, print_rows, stderr
@@ -49,6 +50,9 @@ def poll(
         raise typer.Exit(2)
     root = resolve_warehouse(warehouse, cfg)
     options = dict(cfg.warehouse.storage_options) or None
+    if not once:
+        stderr.print(f"polling {len(sources)} sources every {every:g} s into {root}; memory allocator {allocator.active()}. Ctrl-C stops.",
+                     highlight=False)
     while True:
         started = time.monotonic()
         with stderr.status(f"polling {len(sources)} sources ..."), run_guard(), without_heartbeats():

@@ -1,0 +1,84 @@
+"""The memory allocator of newsflow's processes: mimalloc when it is installed, else glibc's.
+
+A process that writes runs for hours (a `newsflow poll` loop, a long benchmark) grows slower
+with age on glibc's malloc: after 2,200 runs, a run in the aged process cost 1.11x the same run
+in a fresh one (bench_steady's `this_process_over_fresh`; docs/BENCHMARK_LOG.md, sessions 17
+and 18). Python's objects stay flat; the age is in how glibc's arenas hold the C++ libraries'
+(DuckDB's, SQLite's) small allocations. With another allocator the aged process runs as a fresh one.
+
+An allocator has to be in place before the process's first malloc, so the `newsflow` command
+re-executes itself once, at its start, with mimalloc (the `cmeel-mimalloc` wheel, pinned in
+pyproject.toml) in LD_PRELOAD. The process keeps its id (signals, pid files) and its arguments;
+every process it starts (Prefect's flow runs, Dask workers, the `duckdb` shell) inherits the
+variable. `NEWSFLOW_ALLOCATOR=system` keeps glibc's malloc; a library already preloaded under a
+name with "malloc" in it (jemalloc, tcmalloc) is left as the user set it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+ENV = "NEWSFLOW_ALLOCATOR"
+SYSTEM = "system"
+MIMALLOC = "mimalloc"
+MIMALLOC_DISTRIBUTION = "cmeel-mimalloc"
+MIMALLOC_FILE = "cmeel.prefix/lib/libmimalloc.so"
+
+
+def mimalloc_library() -> Path | None:
+    """The installed mimalloc shared library, or None (not Linux, or the wheel is absent)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        path = Path(str(metadata.distribution(MIMALLOC_DISTRIBUTION).locate_file(MIMALLOC_FILE)))
+    except metadata.PackageNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def preload_environment(environ: dict[str, str], library: Path | None) -> dict[str, str] | None:
+    """The environment to re-execute with, or None when this process should stay as it is."""
+    choice = environ.get(ENV, MIMALLOC).strip().lower()
+    if choice == SYSTEM or library is None:
+        return None
+    if choice != MIMALLOC:
+        raise ValueError(f"{ENV}={environ[ENV]!r}: expected {MIMALLOC!r} or {SYSTEM!r}")
+    preloaded = environ.get("LD_PRELOAD", "")
+    if "malloc" in preloaded:  # ours (the re-executed process) or the user's own allocator
+        return None
+    return {**environ, "LD_PRELOAD": " ".join(filter(None, [str(library), preloaded]))}
+
+
+def ensure_preferred() -> None:
+    """Re-execute this process with mimalloc preloaded when it is installed and not yet in use.
+
+    Call it first thing, before any library has allocated much: it does not return when it
+    re-executes. A bad NEWSFLOW_ALLOCATOR value is a usage error (exit 2)."""
+    try:
+        environment = preload_environment(dict(os.environ), mimalloc_library())
+    except ValueError as error:
+        print(f"newsflow: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if environment is None:
+        return
+    arguments = list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv])
+    os.execve(sys.executable, arguments, environment)
+
+
+def active() -> str:
+    """The allocator serving this process's malloc: 'mimalloc 3.4.3' or 'glibc 2.36'."""
+    process = ctypes.CDLL(None)
+    if hasattr(process, "mi_version"):
+        version = process.mi_version()
+        return f"mimalloc {version // 10000}.{version // 100 % 100}.{version % 100}"
+    if "jemalloc" in os.environ.get("LD_PRELOAD", ""):
+        return "jemalloc"
+    try:
+        process.gnu_get_libc_version.restype = ctypes.c_char_p
+        return "glibc " + process.gnu_get_libc_version().decode()
+    except AttributeError:
+        return "system"
