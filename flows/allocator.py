@@ -3,15 +3,17 @@
 A process that writes runs for hours (a `newsflow poll` loop, a long benchmark) grows slower
 with age on glibc's malloc: after 2,200 runs, a run in the aged process cost 1.11x the same run
 in a fresh one (bench_steady's `this_process_over_fresh`; docs/BENCHMARK_LOG.md, sessions 17
-and 18). Python's objects stay flat; the age is in how glibc's arenas hold the C++ libraries'
-(DuckDB's, SQLite's) small allocations. With another allocator the aged process runs as a fresh one.
+and 18). Python's objects stay flat and a new DuckDB instance does not help; with jemalloc or
+mimalloc preloaded the aged process ran as fast as fresh ones (0.91x, 0.96x): the age is glibc
+malloc's, in the memory the C and C++ libraries (DuckDB, SQLite, Arrow) allocate and free.
 
 An allocator has to be in place before the process's first malloc, so the `newsflow` command
 re-executes itself once, at its start, with mimalloc (the `cmeel-mimalloc` wheel, pinned in
 pyproject.toml) in LD_PRELOAD. The process keeps its id (signals, pid files) and its arguments;
 every process it starts (Prefect's flow runs, Dask workers, the `duckdb` shell) inherits the
-variable. `NEWSFLOW_ALLOCATOR=system` keeps glibc's malloc; a library already preloaded under a
-name with "malloc" in it (jemalloc, tcmalloc) is left as the user set it.
+variable, and MIMALLOC_PURGE_DELAY=0 (freed pages go back to the OS at once: the memory of a poll
+loop stays at glibc's). `NEWSFLOW_ALLOCATOR=system` keeps glibc's malloc; a library already
+preloaded under a name with "malloc" in it (jemalloc, tcmalloc) is left as the user set it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SYSTEM = "system"
 MIMALLOC = "mimalloc"
 MIMALLOC_DISTRIBUTION = "cmeel-mimalloc"
 MIMALLOC_FILE = "cmeel.prefix/lib/libmimalloc.so"
+PURGE_DELAY = "MIMALLOC_PURGE_DELAY"
 
 
 def mimalloc_library() -> Path | None:
@@ -50,7 +53,10 @@ def preload_environment(environ: dict[str, str], library: Path | None) -> dict[s
     preloaded = environ.get("LD_PRELOAD", "")
     if "malloc" in preloaded:  # ours (the re-executed process) or the user's own allocator
         return None
-    return {**environ, "LD_PRELOAD": " ".join(filter(None, [str(library), preloaded]))}
+    # mimalloc 3 hands freed pages back to the OS after a second, and only when the freeing thread
+    # allocates again: a poll loop then held ~130 MB more than on glibc after 500 cycles; at 0 it
+    # returns them as they empty (docs/DESIGN.md). A value the user set stays.
+    return {PURGE_DELAY: "0", **environ, "LD_PRELOAD": " ".join(filter(None, [str(library), preloaded]))}
 
 
 def ensure_preferred() -> None:

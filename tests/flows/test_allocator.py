@@ -30,8 +30,13 @@ def _probe(**env: str) -> subprocess.CompletedProcess:
 
 def test_preload_environment_adds_mimalloc_before_the_users_own_preloads():
     env = allocator.preload_environment({"PATH": "/bin", "LD_PRELOAD": "/lib/libeatmydata.so"}, LIBRARY)
-    assert env == {"PATH": "/bin", "LD_PRELOAD": f"{LIBRARY} /lib/libeatmydata.so"}
-    assert allocator.preload_environment({}, LIBRARY) == {"LD_PRELOAD": str(LIBRARY)}
+    assert env == {"PATH": "/bin", "LD_PRELOAD": f"{LIBRARY} /lib/libeatmydata.so", "MIMALLOC_PURGE_DELAY": "0"}
+    assert allocator.preload_environment({}, LIBRARY) == {"LD_PRELOAD": str(LIBRARY), "MIMALLOC_PURGE_DELAY": "0"}
+
+
+def test_preload_environment_keeps_the_users_purge_delay():
+    env = allocator.preload_environment({"MIMALLOC_PURGE_DELAY": "1000"}, LIBRARY)
+    assert env == {"LD_PRELOAD": str(LIBRARY), "MIMALLOC_PURGE_DELAY": "1000"}
 
 
 @pytest.mark.parametrize("environ", [
@@ -62,6 +67,7 @@ def test_the_process_re_executes_once_with_mimalloc_and_keeps_its_pid():
     assert done.returncode == 0, done.stderr
     pid, *name = done.stdout.split()
     assert " ".join(name) == f"mimalloc {metadata.version('cmeel-mimalloc')}"
+    assert f"pid {pid}" in done.stderr
     assert done.stderr.splitlines() == [f"pid {pid}", f"pid {pid}"]
 
 
