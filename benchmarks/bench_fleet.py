@@ -43,6 +43,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.measure import current_rss_mb  # noqa: E402
 from benchmarks.newsweb import NewsWeb, fleet_config  # noqa: E402
+from flows import allocator  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -51,7 +52,7 @@ API_URL: str | None = None  # a Prefect server the measured processes report to,
 
 
 def _env(home: Path, api: bool = True) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_")) or k == allocator.ENV}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_UI_ENABLED="false", PREFECT_RUNNER_POLL_FREQUENCY="2",
                PREFECT_LOGGING_LEVEL="WARNING")
     if api and API_URL:
@@ -334,7 +335,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--prefect-api", help="report to this running Prefect server's API instead of starting one (not measured either way)")
     args = parser.parse_args(argv)
     report: dict = {"command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
-                    "cpus": os.cpu_count()}
+                    "cpus": os.cpu_count(),  # the measured `newsflow` processes' allocator (flows/allocator.py)
+                    "allocator": os.environ.get(allocator.ENV, allocator.MIMALLOC if allocator.mimalloc_library() else allocator.SYSTEM)}
     os.environ.pop("PREFECT_API_URL", None)
     home = os.environ.get("PREFECT_HOME")
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp_name:
