@@ -10,7 +10,9 @@ dedup, one transaction, upkeep). Every 10th run is also followed by an idle poll
 only a fetch_log row. Prints JSON: medians of early and late windows, the warehouse part of a
 run, idle polls, `count(*)` on stories at the end, the rows the dedup lookups read (EXPLAIN
 ANALYZE), the Parquet files on disk and the process's memory after the early window and after the
-last run (`rss_mb`: it must not grow with the runs). No manual command is run.
+last run (`rss_mb`: it must not grow with the runs). No manual command is run. The process runs
+as the `newsflow` command does, on mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py;
+`allocator` in the JSON).
 
 The windows are minutes apart, and a shared machine's speed drifts by ±20% in that time. So the
 lake is also copied as the early window leaves it, and after the last run `--paired` more runs
