@@ -172,6 +172,7 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
     loop = subprocess.Popen([str(BIN / "newsflow"), "poll", "--every", "0", "--force", "--format", "json"], cwd=work,
                             env=_env(tmp / "prefect-loop"), stdout=subprocess.PIPE, stderr=stderr, text=True)
     rss_mb, cycle_s, warehouse_s, documents, last = [], [], [], 0, time.perf_counter()
+    allocator_name = None
     try:
         for line in loop.stdout:
             if not line.startswith("{"):
@@ -180,6 +181,10 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
             cycle_s.append(now - last)
             last = now
             rss_mb.append(current_rss_mb(loop.pid))
+            if len(cycle_s) == 1:  # the loop re-executes itself with mimalloc (flows/allocator.py)
+                maps = Path(f"/proc/{loop.pid}/maps")
+                allocator_name = (allocator.MIMALLOC if maps.exists() and "libmimalloc" in maps.read_text() else
+                                  allocator.SYSTEM)
             counts = json.loads(line)
             documents += counts["documents"]
             warehouse_s.append(counts.get("warehouse_seconds") or 0.0)
@@ -201,7 +206,7 @@ def poll_loop(web: NewsWeb, tmp: Path, feeds: int, cycles: int, new_per_cycle: i
     def median(values: list[float]) -> float:
         return round(statistics.median(values), 3)
 
-    return {"feeds": feeds, "cycles": cycles, "new_items_per_cycle": new_per_cycle, "documents": documents,
+    return {"feeds": feeds, "cycles": cycles, "new_items_per_cycle": new_per_cycle, "documents": documents, "allocator": allocator_name,
             "rss_mb": {f"after_cycle_{early + 1}": rss_mb[early], "at_the_end": rss_mb[-1], "max": max(rss_mb),
                        "after_each_tenth": [rss_mb[max(0, round(cycles * k / 10) - 1)] for k in range(1, 11)]},
             "rss_kb_per_cycle_after_the_10th": round((rss_mb[-1] - rss_mb[early]) * 1024 / max(1, cycles - early - 1), 1),
@@ -335,8 +340,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--prefect-api", help="report to this running Prefect server's API instead of starting one (not measured either way)")
     args = parser.parse_args(argv)
     report: dict = {"command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
-                    "cpus": os.cpu_count(),  # the measured `newsflow` processes' allocator (flows/allocator.py)
-                    "allocator": os.environ.get(allocator.ENV, allocator.MIMALLOC if allocator.mimalloc_library() else allocator.SYSTEM)}
+                    "cpus": os.cpu_count()}
     os.environ.pop("PREFECT_API_URL", None)
     home = os.environ.get("PREFECT_HOME")
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp_name:

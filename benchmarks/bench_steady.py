@@ -11,8 +11,8 @@ only a fetch_log row. Prints JSON: medians of early and late windows, the wareho
 run, idle polls, `count(*)` on stories at the end, the rows the dedup lookups read (EXPLAIN
 ANALYZE), the Parquet files on disk and the process's memory after the early window and after the
 last run (`rss_mb`: it must not grow with the runs). No manual command is run. The process runs
-as the `newsflow` command does, on mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py;
-`allocator` in the JSON).
+as a `newsflow poll` loop does, on mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py;
+`allocator` in the JSON); the processes it starts inherit that.
 
 The windows are minutes apart, and a shared machine's speed drifts by ±20% in that time. So the
 lake is also copied as the early window leaves it, and after the last run `--paired` more runs
@@ -380,5 +380,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    ensure_preferred()  # as the `newsflow` command runs: mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py)
+    ensure_preferred()  # as a `newsflow poll` loop runs: mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py)
     sys.exit(main())

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks import corpus  # noqa: E402
 from benchmarks.bench_steady import _documents, _run  # noqa: E402
 from benchmarks.measure import emit  # noqa: E402
-from flows.allocator import active as active_allocator, ensure_preferred  # noqa: E402
+from flows.allocator import active as active_allocator  # noqa: E402
 
 _FETCHES = ("fetchone", "fetchall", "fetchmany", "to_arrow_table", "fetch_arrow_table", "arrow", "df", "fetchdf")
 
@@ -157,5 +157,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    ensure_preferred()  # as the `newsflow` command runs: mimalloc unless NEWSFLOW_ALLOCATOR=system (flows/allocator.py)
     sys.exit(main())

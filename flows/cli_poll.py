@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,8 @@ def poll(
       newsflow poll --once
       newsflow poll --every 120 --config feeds.toml
     """
+    if not once and Path(sys.argv[0]).name == "newsflow":  # the command, not a caller's own process (a test's)
+        allocator.ensure_preferred()  # a loop lives for months: mimalloc, by re-executing itself once (flows/allocator.py)
     from flows.cli_checks import run_guard
     from flows.heartbeats import without_heartbeats
     from flows.poll import news_poll

@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from flows import allocator
 from flows.config import DEFAULT_CONFIG, DEFAULT_WAREHOUSE, ConfigError, NewsflowConfig, load_config
 from flows.output import Format, print_rows, stderr
 
@@ -142,7 +141,7 @@ def serve(
         if len(sources) > SOURCES_LISTED:
             stderr.print(f"  … and {len(sources) - SOURCES_LISTED} more sources (newsflow sources lists them)")
             stderr.print(f"  the {len(sources)} on-demand deployments are registered while the first cycles run (~0.3 s each)")
-        stderr.print(f"warehouse {root}; memory allocator {allocator.active()}. Run one now: newsflow trigger SOURCE. Ctrl-C stops.")
+        stderr.print(f"warehouse {root}. Run one now: newsflow trigger SOURCE. Ctrl-C stops.")
 
     try:
         serve_sources(cfg, root, host=host, port=port, log_file=log_file, on_ready=ready, poll_interval=every)

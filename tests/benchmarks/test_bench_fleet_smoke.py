@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.bench_fleet import main  # noqa: E402
+from flows import allocator  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +28,8 @@ def test_bench_fleet_small(capsys, prefect_harness) -> None:
     assert report["per_source"]["feeds"] == 1 and report["per_feed_cpu_ratio_per_source_vs_poll"] > 1
     loop = report["loop"]  # one poll process, 3 cycles: 2 new items before each of the last two
     assert loop["cycles"] == 3 and loop["documents"] >= 4 and loop["rss_mb"]["at_the_end"] > 0
+    # the loop re-executed itself with mimalloc preloaded (flows/allocator.py)
+    assert loop["allocator"] == (allocator.MIMALLOC if allocator.mimalloc_library() else allocator.SYSTEM)
     faults = report["faults"]
     assert faults["missing"] == 0 and faults["as_articles"] > 0, faults
     assert '"steady"' in capsys.readouterr().out
