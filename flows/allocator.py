@@ -5,7 +5,7 @@ with age on glibc's malloc: after 2,200 runs, a run in the aged process cost 1.1
 in a fresh one (bench_steady's `this_process_over_fresh`; docs/BENCHMARK_LOG.md, sessions 17
 and 18). Python's objects stay flat and a new DuckDB instance does not help; with jemalloc or
 mimalloc preloaded the aged process ran as fast as fresh ones (0.91x, 0.96x), and a poll loop's
-warehouse part, 1.6x slower after 500 cycles on glibc, stayed flat on mimalloc. So the age points
+warehouse part grew 1.6-1.7x over 500 cycles on glibc, 0.94-1.13x on mimalloc. So the age points
 at glibc's malloc, which serves the small allocations of DuckDB and its SQLite catalog.
 
 An allocator has to be in place before the process's first malloc, so a `newsflow poll` loop
