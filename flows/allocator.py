@@ -14,8 +14,8 @@ wheel, pinned in pyproject.toml) in LD_PRELOAD and MIMALLOC_PURGE_DELAY=0 (freed
 the OS at once: the loop's memory stays at glibc's). The process keeps its id (signals, pid files)
 and its arguments; the processes it starts inherit both variables. Only the loop: a process that
 lives for one run or one cycle (`newsflow run`, `poll --once`, each run `newsflow serve` starts)
-never ages, and on mimalloc it cost more CPU (bench_fleet: a 1,000-feed cycle 11.3 CPU-s against
-9.8 on glibc, an idle one 4.6 against 3.5). `NEWSFLOW_ALLOCATOR=system` keeps glibc's malloc; a
+never ages, so it keeps the system's allocator (docs/POLLING.md has the fleet figures; whether
+mimalloc would cost it CPU was not settled). `NEWSFLOW_ALLOCATOR=system` keeps glibc's malloc; a
 library already preloaded under a name with "malloc" in it (jemalloc, tcmalloc) is left as the
 user set it.
 """
